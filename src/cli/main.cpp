@@ -1,0 +1,21 @@
+// loom: entry point. Parses the command line and dispatches to a subcommand.
+#include <cstdio>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"loom: a self-hosted, agent-first LLM runtime"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "loom 0.1.0");
+  loom::cli::ExitCode exit_code;
+  loom::cli::add_info_command(app, exit_code);
+  loom::cli::add_run_command(app, exit_code);
+  loom::cli::add_eval_command(app, exit_code);
+  loom::cli::add_make_test_model_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  return exit_code.value;
+}

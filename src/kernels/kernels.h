@@ -1,0 +1,78 @@
+// The kernel table: every numeric primitive the model needs, as function
+// pointers chosen once at start-up for the best instruction set the CPU has
+// (override with LOOM_ISA=scalar|avx2|avx512 or select_isa()). The scalar
+// reference in reference/ defines correctness; x86_avx2/ and x86_avx512/ must
+// agree with it.
+//
+// Quantized matmuls follow llama.cpp's scheme so results agree with it:
+// activations are first converted to the weight type's "dot type" (F16 for
+// F16 weights, BF16 for BF16, Q8_0 blocks for Q8_0/Q4_0, Q8_K blocks for
+// Q4_K/Q6_K, F32 for F32) and then dotted with the weight rows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "base/cpu_features.h"
+#include "base/status.h"
+#include "base/thread_pool.h"
+#include "tensor/dtype.h"
+
+namespace loom::kernels {
+
+using tensor::DType;
+
+constexpr int kTypeSlots = 32;  // DType values are GGML ids < 32
+inline int slot(DType type) { return static_cast<int>(type); }
+
+// The activation format that weights of `type` are dotted with.
+DType dot_type(DType weight_type);
+
+struct KernelTable {
+  Isa isa = Isa::kScalar;
+  // y[0..n) = decode(x). n is a multiple of the type's block size.
+  void (*dequantize_row[kTypeSlots])(const void* x, float* y, int64_t n) = {};
+  // Encodes n floats into `type` (for every dot type: F32, F16, BF16, Q8_0, Q8_K).
+  void (*quantize_row[kTypeSlots])(const float* x, void* y, int64_t n) = {};
+  // dot(weight row of type T, activation row of dot_type(T)), n elements.
+  float (*vec_dot[kTypeSlots])(int64_t n, const void* weight_row, const void* activation_row) = {};
+
+  // Float helpers used by attention over an F32 or F16 KV cache.
+  float (*dot_f32)(int64_t n, const float* a, const float* b) = nullptr;
+  float (*dot_f32_f16)(int64_t n, const float* a, const uint16_t* b) = nullptr;
+  void (*axpy_f32)(int64_t n, float alpha, const float* x, float* y) = nullptr;      // y += alpha*x
+  void (*axpy_f16)(int64_t n, float alpha, const uint16_t* x, float* y) = nullptr;   // y += alpha*x
+};
+
+// The active table (best supported ISA unless overridden).
+const KernelTable& kernels();
+// The table for a specific ISA; error if the CPU cannot run it.
+Result<const KernelTable*> kernels_for(Isa isa);
+// Changes the active table (tests, --isa). Not thread-safe with running kernels.
+Status select_isa(Isa isa);
+
+// A weight matrix W of shape (rows, cols) stored row-major in `type`: row r
+// starts at data + r * row_stride. This is GGUF's (ne0 = cols, ne1 = rows).
+struct MatrixView {
+  DType type = DType::kF32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const void* data = nullptr;
+  size_t row_stride = 0;  // bytes
+};
+
+// Reusable scratch memory for activation conversion; grows, never shrinks.
+class Scratch {
+ public:
+  void* get(size_t bytes);
+ private:
+  std::vector<std::byte> buffer_;
+};
+
+// Y (n_tokens, w.rows) = X (n_tokens, w.cols) @ W^T, all row-major F32 for X/Y.
+// Converts X to dot_type(w.type) once, then splits output rows across threads.
+void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tokens, float* y,
+            Scratch& scratch);
+
+}  // namespace loom::kernels
