@@ -33,6 +33,7 @@ function(loom_test folder)
   endif()
   add_executable(loom_${folder}_tests ${sources})
   target_link_libraries(loom_${folder}_tests PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock)
+  target_include_directories(loom_${folder}_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(loom_${folder}_tests PRIVATE
     LOOM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     LOOM_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/../shared/fixtures")
