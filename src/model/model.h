@@ -1,0 +1,102 @@
+// Model: a loaded decoder-only Transformer (llama, qwen2, qwen3; Mistral files
+// load as llama). Weights stay in the memory-mapped GGUF file; forward() runs
+// a batch of tokens of one sequence through it, filling that sequence's KV cache.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/thread_pool.h"
+#include "kernels/kernels.h"
+#include "model/gguf_file.h"
+#include "model/hparams.h"
+#include "model/kv_cache.h"
+
+namespace loom::model {
+
+// The per-architecture differences, declared once in each architecture's file.
+struct ArchitectureSpec {
+  std::string_view name;  // general.architecture
+  bool qkv_bias = false;  // attn_{q,k,v}.bias present (qwen2)
+  bool qk_norm = false;   // per-head RMSNorm of q and k before RoPE (qwen3)
+};
+const ArchitectureSpec& llama_architecture();
+const ArchitectureSpec& qwen2_architecture();
+const ArchitectureSpec& qwen3_architecture();
+// Names of all supported architectures, for error messages.
+std::string supported_architecture_names();
+
+struct LayerWeights {
+  const float* attn_norm = nullptr;            // [hidden]
+  kernels::MatrixView attn_q, attn_k, attn_v;  // (q_size|kv_size, hidden)
+  const float* attn_q_bias = nullptr;          // qwen2
+  const float* attn_k_bias = nullptr;
+  const float* attn_v_bias = nullptr;
+  const float* attn_q_norm = nullptr;          // qwen3: [head_dim]
+  const float* attn_k_norm = nullptr;
+  kernels::MatrixView attn_output;             // (hidden, q_size)
+  const float* ffn_norm = nullptr;             // [hidden]
+  kernels::MatrixView ffn_gate, ffn_up;        // (intermediate, hidden)
+  kernels::MatrixView ffn_down;                // (hidden, intermediate)
+};
+
+struct ModelWeights {
+  kernels::MatrixView token_embedding;  // (vocab, hidden)
+  std::vector<LayerWeights> layers;
+  const float* output_norm = nullptr;   // [hidden]
+  kernels::MatrixView output;           // (vocab, hidden); token_embedding when tied
+  bool tied_output = false;
+  const float* rope_freq_factors = nullptr;  // [rope_dims/2] or null (Llama 3 scaling)
+};
+
+enum class LogitsFor { kLastToken, kAllTokens };
+
+class Model {
+ public:
+  // Maps and validates a GGUF file: architecture, hyperparameters, every tensor's
+  // presence, shape and type. Errors name what is wrong and what is supported.
+  static Result<std::unique_ptr<Model>> load(const std::string& path);
+  static Result<std::unique_ptr<Model>> from_file(GgufFile file);
+
+  const HParams& hparams() const { return hparams_; }
+  const ArchitectureSpec& architecture() const { return *spec_; }
+  const GgufFile& file() const { return file_; }
+  const ModelWeights& weights() const { return weights_; }
+
+  Result<KvCache> new_cache(tensor::DType type, int64_t capacity) const;
+
+  // Runs tokens at positions start_pos.. through the model, storing their keys
+  // and values in `cache`. Writes vocab-size logits per token (kAllTokens) or
+  // for the last token only into `logits`.
+  Status forward(ThreadPool& pool, std::span<const int32_t> tokens, int64_t start_pos, KvCache& cache,
+                 LogitsFor which, std::vector<float>& logits);
+
+  // Tokens processed per internal batch (bounds activation memory).
+  static constexpr int64_t kMaxBatch = 512;
+
+ private:
+  Model() = default;
+  Status forward_batch(ThreadPool& pool, std::span<const int32_t> tokens, int64_t start_pos, KvCache& cache,
+                       LogitsFor which, float* logits);
+  void layer_forward(ThreadPool& pool, const LayerWeights& layer, int64_t layer_index, int64_t n_tokens,
+                     int64_t start_pos, KvCache& cache);
+
+  GgufFile file_;
+  HParams hparams_;
+  const ArchitectureSpec* spec_ = nullptr;
+  ModelWeights weights_;
+  std::vector<std::vector<float>> converted_vectors_;  // 1-D weights not stored as F32
+
+  // Activations, sized for kMaxBatch tokens on first use; reused afterwards.
+  struct Buffers {
+    std::vector<float> x, normed, q, k, v, attn, gate, up, scores;
+    std::vector<int64_t> positions;
+    kernels::Scratch scratch;
+  } buffers_;
+};
+
+}  // namespace loom::model

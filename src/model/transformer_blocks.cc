@@ -1,0 +1,113 @@
+// Decoder building blocks (see transformer_blocks.h).
+#include "model/transformer_blocks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/kernels.h"
+
+namespace loom::model {
+
+void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t width, double eps, float* out) {
+  for (int64_t row = 0; row < n_rows; ++row) {
+    const float* in = x + row * width;
+    float* dst = out + row * width;
+    double sum = 0.0;
+    for (int64_t i = 0; i < width; ++i) sum += static_cast<double>(in[i] * in[i]);
+    const float mean = static_cast<float>(sum / width);
+    const float scale = 1.0f / std::sqrt(mean + static_cast<float>(eps));
+    for (int64_t i = 0; i < width; ++i) dst[i] = in[i] * scale * weight[i];
+  }
+}
+
+void apply_rope(float* x, int64_t n_tokens, int64_t n_heads, std::span<const int64_t> positions,
+                const RopeParams& params) {
+  const int64_t pairs = params.rope_dims / 2;
+  // Angles are built by repeated multiplication, as llama.cpp's rope cache does,
+  // so they agree bit for bit rather than through powf per dimension.
+  const float theta_scale = std::pow(static_cast<float>(params.theta), -2.0f / static_cast<float>(params.rope_dims));
+  std::vector<float> cos_table(pairs), sin_table(pairs);
+  for (int64_t token = 0; token < n_tokens; ++token) {
+    float theta = static_cast<float>(positions[token]);
+    for (int64_t pair = 0; pair < pairs; ++pair) {
+      const float factor = params.freq_factors ? params.freq_factors[pair] : 1.0f;
+      const float angle = static_cast<float>(params.freq_scale) * (theta / factor);
+      cos_table[pair] = std::cos(angle);
+      sin_table[pair] = std::sin(angle);
+      theta *= theta_scale;
+    }
+    for (int64_t head = 0; head < n_heads; ++head) {
+      float* v = x + (token * n_heads + head) * params.head_dim;
+      for (int64_t pair = 0; pair < pairs; ++pair) {
+        const int64_t a = params.style == RopeStyle::kAdjacentPairs ? 2 * pair : pair;
+        const int64_t b = params.style == RopeStyle::kAdjacentPairs ? 2 * pair + 1 : pair + params.rope_dims / 2;
+        const float x0 = v[a];
+        const float x1 = v[b];
+        v[a] = x0 * cos_table[pair] - x1 * sin_table[pair];
+        v[b] = x0 * sin_table[pair] + x1 * cos_table[pair];
+      }
+    }
+  }
+}
+
+void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
+               int64_t layer, const AttentionShape& shape, float* out, std::span<float> scores_scratch) {
+  const kernels::KernelTable& k = kernels::kernels();
+  const int64_t group = shape.n_heads / shape.n_kv_heads;
+  const int64_t q_width = shape.n_heads * shape.head_dim;
+  const int64_t context = start_pos + n_tokens;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
+  const bool half = cache.type() == tensor::DType::kF16;
+  // One job per (token, head); each thread owns a slice of the scores scratch.
+  pool.parallel_for(n_tokens * shape.n_heads, [&](int64_t begin, int64_t end, int thread) {
+    float* scores = scores_scratch.data() + static_cast<size_t>(thread) * context;
+    for (int64_t job = begin; job < end; ++job) {
+      const int64_t token = job / shape.n_heads;
+      const int64_t head = job % shape.n_heads;
+      const int64_t kv_head = head / group;
+      const int64_t last = start_pos + token;  // causal: attend to positions 0..last
+      const float* query = q + token * q_width + head * shape.head_dim;
+      float max_score = -std::numeric_limits<float>::infinity();
+      for (int64_t pos = 0; pos <= last; ++pos) {
+        const void* key = static_cast<const std::byte*>(cache.key_row(layer, pos)) +
+                          kv_head * shape.head_dim * (half ? 2 : 4);
+        const float dot = half ? k.dot_f32_f16(shape.head_dim, query, static_cast<const uint16_t*>(key))
+                               : k.dot_f32(shape.head_dim, query, static_cast<const float*>(key));
+        scores[pos] = dot * scale;
+        max_score = std::max(max_score, scores[pos]);
+      }
+      double sum = 0.0;
+      for (int64_t pos = 0; pos <= last; ++pos) {
+        scores[pos] = std::exp(scores[pos] - max_score);
+        sum += scores[pos];
+      }
+      const float inverse = static_cast<float>(1.0 / sum);
+      float* dst = out + token * q_width + head * shape.head_dim;
+      std::fill(dst, dst + shape.head_dim, 0.0f);
+      for (int64_t pos = 0; pos <= last; ++pos) {
+        const void* value = static_cast<const std::byte*>(cache.value_row(layer, pos)) +
+                            kv_head * shape.head_dim * (half ? 2 : 4);
+        const float weight = scores[pos] * inverse;
+        if (half) {
+          k.axpy_f16(shape.head_dim, weight, static_cast<const uint16_t*>(value), dst);
+        } else {
+          k.axpy_f32(shape.head_dim, weight, static_cast<const float*>(value), dst);
+        }
+      }
+    }
+  });
+}
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void add_in_place(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+}  // namespace loom::model

@@ -1,0 +1,51 @@
+// The named steps a decoder layer is built from: RMSNorm, RoPE, causal
+// grouped-query attention over the KV cache, SwiGLU. Each is written to match
+// llama.cpp's CPU arithmetic (double-accumulated norms, iterated RoPE angles)
+// so differential tests can be tight.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "base/thread_pool.h"
+#include "model/hparams.h"
+#include "model/kv_cache.h"
+
+namespace loom::model {
+
+// out[row] = x[row] / rms(x[row]) * weight, for n_rows rows of `width`.
+// out may alias x.
+void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t width, double eps, float* out);
+
+// Rotates the first rope_dims of each head of n_tokens rows laid out
+// [token][head][head_dim], token t at positions[t]. freq_factors (rope_dims/2
+// divisors of the angles, Llama 3 scaling) may be null.
+struct RopeParams {
+  RopeStyle style;
+  int64_t head_dim;
+  int64_t rope_dims;
+  double theta;
+  double freq_scale;
+  const float* freq_factors;
+};
+void apply_rope(float* x, int64_t n_tokens, int64_t n_heads, std::span<const int64_t> positions,
+                const RopeParams& params);
+
+// Causal GQA attention for n_tokens queries at positions start_pos.. over the
+// cache of `layer` (which already holds those positions).
+// q: [token][n_heads*head_dim]; out: same shape.
+struct AttentionShape {
+  int64_t n_heads;
+  int64_t n_kv_heads;
+  int64_t head_dim;
+};
+void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
+               int64_t layer, const AttentionShape& shape, float* out, std::span<float> scores_scratch);
+
+// gate[i] = silu(gate[i]) * up[i]
+void silu_mul(float* gate, const float* up, int64_t n);
+
+// x[i] += y[i]
+void add_in_place(float* x, const float* y, int64_t n);
+
+}  // namespace loom::model
