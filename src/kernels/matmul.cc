@@ -1,0 +1,78 @@
+// matmul: Y = X @ W^T for one weight matrix and a batch of token rows. The
+// prefill and decode path of every linear layer.
+#include <algorithm>
+
+#include "kernels/kernels.h"
+
+namespace loom::kernels {
+namespace {
+
+// Output rows a thread computes for all tokens before moving on, so the tile
+// of weight rows stays in L1/L2 while every token streams past it.
+constexpr int64_t kRowTile = 32;
+// Threads get whole multiples of this many rows when there are enough rows,
+// so tiles stay aligned and no two threads write the same cache line of Y.
+constexpr int64_t kRowGranule = 16;
+
+}  // namespace
+
+void* Scratch::get(size_t bytes) {
+  if (buffer_.size() < bytes) buffer_.resize(bytes);
+  return buffer_.data();
+}
+
+void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tokens, float* y,
+            Scratch& scratch) {
+  if (n_tokens <= 0 || w.rows <= 0) return;
+  const KernelTable& table = kernels();
+  const DType activation_type = dot_type(w.type);
+  const auto vec_dot = table.vec_dot[slot(w.type)];
+  CHECK(vec_dot != nullptr);
+  const Result<size_t> activation_bytes = tensor::row_bytes(activation_type, w.cols);
+  CHECK(activation_bytes.ok());  // cols is a multiple of the block: checked when the weights load
+  CHECK(tensor::row_bytes(w.type, w.cols).ok());
+  const int64_t cols = w.cols;
+
+  // 1. Convert every token row to the dot type once (F32 weights use X as is).
+  const std::byte* activations = reinterpret_cast<const std::byte*>(x);
+  size_t activation_stride = static_cast<size_t>(cols) * sizeof(float);
+  if (activation_type != DType::kF32) {
+    activation_stride = *activation_bytes;
+    auto* converted = static_cast<std::byte*>(scratch.get(activation_stride * n_tokens));
+    const auto quantize = table.quantize_row[slot(activation_type)];
+    CHECK(quantize != nullptr);
+    const auto convert = [&](int64_t begin, int64_t end) {
+      for (int64_t token = begin; token < end; ++token) {
+        quantize(x + token * cols, converted + token * activation_stride, cols);
+      }
+    };
+    if (n_tokens == 1) {
+      convert(0, 1);
+    } else {
+      pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end, int) { convert(begin, end); });
+    }
+    activations = converted;
+  }
+
+  // 2. Split the output rows across threads; each thread walks its rows in
+  // tiles, all tokens per tile. Every y element is one vec_dot call, so the
+  // result does not depend on the thread count.
+  const auto* weights = static_cast<const std::byte*>(w.data);
+  const int64_t granule = w.rows >= kRowGranule * pool.size() ? kRowGranule : 1;
+  const int64_t units = (w.rows + granule - 1) / granule;
+  pool.parallel_for(units, [&](int64_t unit_begin, int64_t unit_end, int) {
+    const int64_t row_end = std::min(w.rows, unit_end * granule);
+    for (int64_t tile = unit_begin * granule; tile < row_end; tile += kRowTile) {
+      const int64_t tile_end = std::min(row_end, tile + kRowTile);
+      for (int64_t token = 0; token < n_tokens; ++token) {
+        const std::byte* activation = activations + token * activation_stride;
+        float* out = y + token * w.rows;
+        for (int64_t row = tile; row < tile_end; ++row) {
+          out[row] = vec_dot(cols, weights + row * w.row_stride, activation);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace loom::kernels

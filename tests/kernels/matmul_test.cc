@@ -1,0 +1,131 @@
+// matmul against a naive double-precision product of the dequantized weights
+// and the dequantized (dot-type-rounded) activations, on every instruction set;
+// and the same bits for any thread count.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "kernels/kernels.h"
+#include "kernels/quantize.h"
+#include "kernels/reference/reference.h"
+#include "test_util.h"
+
+namespace loom::kernels {
+namespace {
+
+using testing::random_values;
+using testing::sum_tolerance;
+
+struct Problem {
+  DType type;
+  int64_t rows, cols, tokens;
+};
+
+const Problem kProblems[] = {
+    {DType::kF32, 37, 100, 3},   {DType::kF16, 70, 96, 5},    {DType::kBF16, 33, 64, 2},
+    {DType::kQ8_0, 129, 256, 4}, {DType::kQ4_0, 100, 320, 3}, {DType::kQ4_K, 67, 512, 3},
+    {DType::kQ6_K, 45, 768, 2},  {DType::kQ4_0, 5, 64, 1},    {DType::kQ8_0, 300, 64, 17},
+};
+
+struct Fixture {
+  std::vector<std::byte> weights;
+  MatrixView view;
+  std::vector<float> x;
+};
+
+Fixture make(const Problem& p, uint32_t seed) {
+  Fixture f;
+  const std::vector<float> w = random_values(p.rows * p.cols, seed, 0.1f);
+  f.weights = *quantize_matrix(p.type, w.data(), p.rows, p.cols);
+  f.view = {.type = p.type, .rows = p.rows, .cols = p.cols, .data = f.weights.data(),
+            .row_stride = f.weights.size() / static_cast<size_t>(p.rows)};
+  f.x = random_values(p.tokens * p.cols, seed + 1);
+  return f;
+}
+
+std::string name(const Problem& p) {
+  return std::string(dtype_name(p.type)) + " " + std::to_string(p.rows) + "x" + std::to_string(p.cols) + " tokens " +
+         std::to_string(p.tokens);
+}
+
+TEST(Matmul, MatchesDoublePrecisionProductOnEveryIsa) {
+  const KernelTable& scalar = **kernels_for(Isa::kScalar);
+  ThreadPool pool(2);
+  const Isa original = kernels().isa;
+  for (const Problem& p : kProblems) {
+    Fixture f = make(p, 42);
+    // The reference: decoded weights, activations rounded to the dot type.
+    const DType activation_type = dot_type(p.type);
+    std::vector<double> w(p.rows * p.cols), a(p.tokens * p.cols);
+    std::vector<float> row(p.cols);
+    for (int64_t r = 0; r < p.rows; ++r) {
+      scalar.dequantize_row[slot(p.type)](f.weights.data() + r * f.view.row_stride, row.data(), p.cols);
+      for (int64_t c = 0; c < p.cols; ++c) w[r * p.cols + c] = row[c];
+    }
+    std::vector<std::byte> rounded(testing::bytes_for(activation_type, p.cols));
+    for (int64_t t = 0; t < p.tokens; ++t) {
+      scalar.quantize_row[slot(activation_type)](f.x.data() + t * p.cols, rounded.data(), p.cols);
+      scalar.dequantize_row[slot(activation_type)](rounded.data(), row.data(), p.cols);
+      for (int64_t c = 0; c < p.cols; ++c) a[t * p.cols + c] = row[c];
+    }
+    for (Isa isa : testing::supported_isas()) {
+      ASSERT_TRUE(select_isa(isa).ok());
+      std::vector<float> y(p.tokens * p.rows, -1.0f);
+      Scratch scratch;
+      matmul(pool, f.view, f.x.data(), p.tokens, y.data(), scratch);
+      for (int64_t t = 0; t < p.tokens; ++t) {
+        for (int64_t r = 0; r < p.rows; ++r) {
+          double expected = 0.0, magnitude = 0.0;
+          for (int64_t c = 0; c < p.cols; ++c) {
+            expected += w[r * p.cols + c] * a[t * p.cols + c];
+            magnitude += std::abs(w[r * p.cols + c] * a[t * p.cols + c]);
+          }
+          ASSERT_NEAR(y[t * p.rows + r], expected, sum_tolerance(magnitude))
+              << name(p) << " isa " << isa_name(isa) << " token " << t << " row " << r;
+        }
+      }
+    }
+  }
+  ASSERT_TRUE(select_isa(original).ok());
+}
+
+TEST(Matmul, ResultsDoNotDependOnThreadCount) {
+  for (const Problem& p : kProblems) {
+    Fixture f = make(p, 7);
+    std::vector<float> first;
+    for (int threads : {1, 2, 3, 4}) {
+      ThreadPool pool(threads);
+      Scratch scratch;
+      std::vector<float> y(p.tokens * p.rows);
+      matmul(pool, f.view, f.x.data(), p.tokens, y.data(), scratch);
+      if (first.empty()) {
+        first = y;
+      } else {
+        ASSERT_EQ(0, std::memcmp(first.data(), y.data(), y.size() * sizeof(float))) << name(p) << " threads " << threads;
+      }
+    }
+  }
+}
+
+TEST(Matmul, HonoursRowStrideAndReusesScratch) {
+  // A view of every other row of a larger matrix (row_stride twice a row).
+  const Problem p{DType::kQ8_0, 16, 64, 2};
+  Fixture f = make({DType::kQ8_0, 32, 64, 2}, 9);
+  MatrixView strided = f.view;
+  strided.rows = 16;
+  strided.row_stride = 2 * f.view.row_stride;
+  ThreadPool pool(2);
+  Scratch scratch;
+  std::vector<float> all(2 * 32), picked(2 * 16);
+  matmul(pool, f.view, f.x.data(), p.tokens, all.data(), scratch);
+  matmul(pool, strided, f.x.data(), p.tokens, picked.data(), scratch);
+  for (int64_t t = 0; t < 2; ++t) {
+    for (int64_t r = 0; r < 16; ++r) EXPECT_EQ(picked[t * 16 + r], all[t * 32 + 2 * r]) << t << " " << r;
+  }
+}
+
+}  // namespace
+}  // namespace loom::kernels
