@@ -1,0 +1,171 @@
+// Sampler stages and the chain that runs them in order.
+#include "sample/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+namespace loom::sample {
+namespace {
+
+bool better(const Candidate& a, const Candidate& b) {
+  return a.logit > b.logit || (a.logit == b.logit && a.token < b.token);
+}
+
+// Sorts the best `count` candidates to the front.
+void sort_front(std::vector<Candidate>& candidates, size_t count) {
+  count = std::min(count, candidates.size());
+  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count), candidates.end(), better);
+}
+
+}  // namespace
+
+void apply_logit_bias(std::span<float> logits, std::span<const std::pair<int32_t, float>> bias) {
+  for (const auto& [token, value] : bias) {
+    if (token >= 0 && static_cast<size_t>(token) < logits.size()) logits[token] += value;
+  }
+}
+
+void apply_penalties(std::span<float> logits, std::span<const int32_t> recent, float repetition_penalty,
+                     float presence_penalty, float frequency_penalty) {
+  if (repetition_penalty == 1.0f && presence_penalty == 0.0f && frequency_penalty == 0.0f) return;
+  std::unordered_map<int32_t, int32_t> counts;
+  for (int32_t token : recent) {
+    if (token >= 0 && static_cast<size_t>(token) < logits.size()) ++counts[token];
+  }
+  for (const auto& [token, count] : counts) {
+    float& logit = logits[token];
+    logit = logit > 0 ? logit / repetition_penalty : logit * repetition_penalty;
+    logit -= static_cast<float>(count) * frequency_penalty + presence_penalty;
+  }
+}
+
+std::vector<Candidate> scaled_candidates(std::span<const float> logits, float temperature) {
+  std::vector<Candidate> candidates;
+  candidates.reserve(logits.size());
+  for (size_t token = 0; token < logits.size(); ++token) {
+    if (std::isfinite(logits[token])) candidates.push_back({static_cast<int32_t>(token), logits[token] / temperature});
+  }
+  return candidates;
+}
+
+void keep_top_k(std::vector<Candidate>& candidates, int32_t k) {
+  if (k <= 0 || static_cast<size_t>(k) >= candidates.size()) {
+    sort_front(candidates, candidates.size());
+    return;
+  }
+  sort_front(candidates, static_cast<size_t>(k));
+  candidates.resize(static_cast<size_t>(k));
+}
+
+std::vector<double> candidate_probabilities(std::span<const Candidate> candidates) {
+  std::vector<double> probabilities(candidates.size());
+  if (candidates.empty()) return probabilities;
+  float max_logit = -std::numeric_limits<float>::infinity();
+  for (const Candidate& candidate : candidates) max_logit = std::max(max_logit, candidate.logit);
+  double sum = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    probabilities[i] = std::exp(static_cast<double>(candidates[i].logit) - max_logit);
+    sum += probabilities[i];
+  }
+  for (double& probability : probabilities) probability /= sum;
+  return probabilities;
+}
+
+void keep_top_p(std::vector<Candidate>& candidates, float p) {
+  if (p >= 1.0f || candidates.empty()) return;
+  const std::vector<double> probabilities = candidate_probabilities(candidates);
+  // Probabilities are computed before sorting: pair them up, then sort the front
+  // in growing chunks until it holds mass p (usually a few hundred tokens).
+  std::vector<std::pair<Candidate, double>> ranked(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) ranked[i] = {candidates[i], probabilities[i]};
+  const auto by_logit = [](const auto& a, const auto& b) { return better(a.first, b.first); };
+  size_t sorted = 0;
+  double mass = 0;
+  for (size_t chunk = 256;; chunk *= 4) {
+    const size_t count = std::min(chunk, ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(count), ranked.end(), by_logit);
+    for (size_t i = sorted; i < count; ++i) {
+      mass += ranked[i].second;
+      // Keep the smallest prefix whose mass reaches p (at least one token).
+      if (mass >= p) {
+        candidates.resize(i + 1);
+        for (size_t j = 0; j <= i; ++j) candidates[j] = ranked[j].first;
+        return;
+      }
+    }
+    sorted = count;
+    if (count == ranked.size()) break;
+  }
+  for (size_t i = 0; i < ranked.size(); ++i) candidates[i] = ranked[i].first;
+}
+
+void keep_min_p(std::vector<Candidate>& candidates, float min_p) {
+  if (min_p <= 0.0f || candidates.empty()) return;
+  float max_logit = -std::numeric_limits<float>::infinity();
+  for (const Candidate& candidate : candidates) max_logit = std::max(max_logit, candidate.logit);
+  // p_i >= min_p * p_max  <=>  logit_i >= logit_max + log(min_p)
+  const float threshold = max_logit + std::log(min_p);
+  std::erase_if(candidates, [&](const Candidate& candidate) { return candidate.logit < threshold; });
+  std::sort(candidates.begin(), candidates.end(), better);
+}
+
+StepLogprobs compute_logprobs(std::span<const float> logits, int32_t chosen, int32_t count) {
+  float max_logit = -std::numeric_limits<float>::infinity();
+  for (float logit : logits) max_logit = std::max(max_logit, logit);
+  double sum = 0;
+  for (float logit : logits) sum += std::exp(static_cast<double>(logit) - max_logit);
+  const double log_sum = max_logit + std::log(sum);
+  StepLogprobs out;
+  out.chosen = {chosen, chosen >= 0 ? static_cast<float>(logits[chosen] - log_sum) : -std::numeric_limits<float>::infinity()};
+  std::vector<Candidate> all(logits.size());
+  for (size_t token = 0; token < logits.size(); ++token) all[token] = {static_cast<int32_t>(token), logits[token]};
+  sort_front(all, static_cast<size_t>(std::max(count, 0)));
+  for (int32_t i = 0; i < count && static_cast<size_t>(i) < all.size(); ++i) {
+    out.top.push_back({all[i].token, static_cast<float>(all[i].logit - log_sum)});
+  }
+  return out;
+}
+
+Sampler::Sampler(SamplingParams params, size_t vocab_size)
+    : params_(std::move(params)), vocab_size_(vocab_size), rng_(params_.seed) {}
+
+double Sampler::uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+
+int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> history, GrammarConstraint* constraint) {
+  CHECK(logits.size() == vocab_size_);
+  if (params_.logprobs) raw_.assign(logits.begin(), logits.end());
+
+  apply_logit_bias(logits, params_.logit_bias);
+  const size_t window = params_.penalty_window < 0 ? history.size()
+                                                   : std::min(history.size(), static_cast<size_t>(params_.penalty_window));
+  apply_penalties(logits, history.subspan(history.size() - window), params_.repetition_penalty,
+                  params_.presence_penalty, params_.frequency_penalty);
+  if (constraint != nullptr) constraint->apply(logits);
+
+  int32_t chosen = -1;
+  if (params_.temperature <= 0.0f) {
+    float best = -std::numeric_limits<float>::infinity();
+    for (size_t token = 0; token < logits.size(); ++token) {
+      if (logits[token] > best) { best = logits[token]; chosen = static_cast<int32_t>(token); }
+    }
+  } else {
+    std::vector<Candidate> candidates = scaled_candidates(logits, params_.temperature);
+    keep_top_k(candidates, params_.top_k);
+    keep_top_p(candidates, params_.top_p);
+    keep_min_p(candidates, params_.min_p);
+    const std::vector<double> probabilities = candidate_probabilities(candidates);
+    // Inverse CDF over the sorted candidates; the last one absorbs rounding.
+    const double draw = uniform();
+    double cumulative = 0;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      cumulative += probabilities[i];
+      if (draw < cumulative || i + 1 == candidates.size()) { chosen = candidates[i].token; break; }
+    }
+  }
+  if (params_.logprobs) logprobs_ = compute_logprobs(raw_, chosen, params_.top_logprobs);
+  return chosen;
+}
+
+}  // namespace loom::sample

@@ -1,0 +1,96 @@
+// Grammar-constrained decoding over a vocabulary: a byte trie of all tokens walked
+// with the grammar's states (dead subtrees pruned), and the per-sequence constraint
+// that masks logits, follows accepted tokens and can wait for a trigger string.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sample/grammar_matcher.h"
+
+namespace loom::sample {
+
+// The vocabulary as byte strings (token id -> bytes) in a trie laid out in
+// preorder, so a mask is one linear pass that skips whole subtrees. Built once
+// per model and shared read-only by every sequence. Tokens with an empty byte
+// string (control tokens) never match a grammar.
+class VocabTrie {
+ public:
+  VocabTrie(std::vector<std::string> token_bytes, std::vector<int32_t> end_of_generation);
+
+  size_t vocab_size() const { return tokens_.size(); }
+  size_t node_count() const { return nodes_.size(); }
+  const std::string& token_bytes(int32_t token) const { return tokens_[token]; }
+  const std::vector<int32_t>& end_of_generation() const { return end_of_generation_; }
+  bool is_end_of_generation(int32_t token) const;
+
+  // Sets `allowed` (vocab_size bits, cleared first) to the tokens whose bytes the
+  // grammar accepts from `state`, and the end-of-generation tokens when it may end.
+  void allowed_tokens(GrammarMatcher& matcher, GrammarMatcher::StateId state,
+                      std::vector<uint64_t>& allowed) const;
+
+ private:
+  struct Node {
+    int32_t skip;         // preorder index just past this node's subtree
+    int32_t token_begin;  // tokens ending here: sorted_tokens_[token_begin, next node's token_begin)
+    uint16_t depth;       // 1 for the first byte of a token
+    uint8_t byte;
+  };
+
+  std::vector<std::string> tokens_;
+  std::vector<int32_t> end_of_generation_;
+  std::vector<Node> nodes_;  // plus one sentinel at the end
+  std::vector<int32_t> sorted_tokens_;
+  uint16_t max_depth_ = 0;
+};
+
+struct ConstraintParams {
+  // Empty: constrain from the first token. Otherwise generation is free until one
+  // of these strings appears in the output; the grammar then has to match the
+  // output from the start of that trigger on (so the grammar includes the trigger).
+  std::vector<std::string> triggers;
+  // Masks cached per grammar state (a mask is a function of the state alone).
+  int mask_cache_entries = 32;
+};
+
+// One sequence's constraint. Not thread-safe; owned by the thread that samples.
+class GrammarConstraint {
+ public:
+  GrammarConstraint(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const VocabTrie> vocab,
+                    ConstraintParams params = {});
+
+  // True once the grammar applies (always, without triggers).
+  bool active() const { return active_; }
+  // Sets disallowed logits to -infinity; a no-op while waiting for a trigger.
+  void apply(std::span<float> logits);
+  // The allowed-token bitmap for the current state (all ones while inactive).
+  const std::vector<uint64_t>& allowed();
+  bool is_allowed(int32_t token);
+  // Advances past a sampled token. A token the grammar rejects is an error and
+  // leaves the state unchanged.
+  Status accept(int32_t token);
+  // Whether the grammar is satisfied (inactive constraints are always satisfied).
+  bool is_complete() const { return !active_ || matcher_.can_end(state_); }
+  // Whether only an end-of-generation token can follow.
+  bool must_end() const { return active_ && matcher_.must_end(state_); }
+
+  GrammarMatcher& matcher() { return matcher_; }
+
+ private:
+  Status activate(std::string_view text);
+
+  std::shared_ptr<const VocabTrie> vocab_;
+  GrammarMatcher matcher_;
+  ConstraintParams params_;
+  GrammarMatcher::StateId state_;
+  bool active_;
+  std::string pending_;  // output tail while waiting for a trigger
+  std::vector<uint64_t> all_allowed_;
+  std::unordered_map<GrammarMatcher::StateId, std::vector<uint64_t>> mask_cache_;
+};
+
+}  // namespace loom::sample
