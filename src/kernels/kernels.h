@@ -1,13 +1,23 @@
 // The kernel table: every numeric primitive the model needs, as function
-// pointers chosen once at start-up for the best instruction set the CPU has
-// (override with LOOM_ISA=scalar|avx2|avx512 or select_isa()). The scalar
-// reference in reference/ defines correctness; x86_avx2/ and x86_avx512/ must
-// agree with it.
+// pointers chosen once at start-up for the best instruction set the CPU has.
+// The scalar reference in reference/ defines correctness; x86_avx2/ and
+// x86_avx512/ must agree with it:
+//  - quantize_row (activations): byte-identical for every ISA (F16/BF16 round
+//    to nearest even, Q8_0 rounds halves away from zero like roundf, Q8_K to
+//    nearest even like llama.cpp's nearest_int);
+//  - dequantize_row and axpy: bit-identical;
+//  - vec_dot for Q4_K/Q6_K: bit-identical (exact integer sums per super-block,
+//    scaled in the reference's order); for the other types the float sum runs
+//    in another order, so results differ by reordering error only (tests allow
+//    2e-6 * sum|w_i*a_i|).
 //
 // Quantized matmuls follow llama.cpp's scheme so results agree with it:
 // activations are first converted to the weight type's "dot type" (F16 for
 // F16 weights, BF16 for BF16, Q8_0 blocks for Q8_0/Q4_0, Q8_K blocks for
-// Q4_K/Q6_K, F32 for F32) and then dotted with the weight rows.
+// Q4_K/Q6_K, F32 for F32) and then dotted with the weight rows. Rounding
+// follows llama.cpp's *reference* quantizers; llama.cpp's own x86 Q8_0
+// activation quantizer rounds halves to even, so on exact ties (rare) the two
+// can differ by one step in one activation.
 #pragma once
 
 #include <cstddef>
@@ -45,7 +55,11 @@ struct KernelTable {
   void (*axpy_f16)(int64_t n, float alpha, const uint16_t* x, float* y) = nullptr;   // y += alpha*x
 };
 
-// The active table (best supported ISA unless overridden).
+// The active table. On first use it is the best ISA the CPU runs, or the one
+// named by the LOOM_ISA environment variable (scalar|avx2|avx512; read once).
+// An unknown or unsupported LOOM_ISA is reported on stderr and the best ISA is
+// used instead, so a stale environment never stops the program; the CLI's
+// --isa goes through select_isa() and fails loudly instead.
 const KernelTable& kernels();
 // The table for a specific ISA; error if the CPU cannot run it.
 Result<const KernelTable*> kernels_for(Isa isa);
