@@ -41,14 +41,14 @@ struct ToolSpec {
 nlohmann::json chat_tool_json(const ToolSpec& spec);
 
 struct ToolCall {
-  std::string call_id;
-  std::string name;
+  std::string call_id{};
+  std::string name{};
   nlohmann::json arguments = nlohmann::json::object();  // kFunction calls
-  std::string input;                                    // kFreeform calls
+  std::string input{};                                  // kFreeform calls
 };
 
 struct ToolOutput {
-  std::string text;
+  std::string text{};
   bool is_error = false;
   bool sandbox_denied = false;  // the sandbox or the approval policy refused
 
