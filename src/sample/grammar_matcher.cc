@@ -70,10 +70,8 @@ GrammarMatcher::StateId GrammarMatcher::intern_state(Expansion& expansion) {
     new_state.stacks = std::move(stacks);
     new_state.can_end = expansion.can_end;
     states_.push_back(std::move(new_state));
-    auto table = std::make_unique<std::array<StateId, 256>>();
     // The dead state (and a state that can only end) maps every byte to kDead.
-    table->fill(states_.back().stacks.empty() ? kDead : kUnknown);
-    transitions_.push_back(std::move(table));
+    transitions_.resize(transitions_.size() + 256, states_.back().stacks.empty() ? kDead : kUnknown);
   }
   return found->second;
 }
@@ -88,7 +86,7 @@ GrammarMatcher::StateId GrammarMatcher::compute_step(StateId state, uint8_t byte
     if (grammar_->classes[element.id].has(byte)) expand(top.pos + 1, top.parent, next);
   }
   const StateId result = intern_state(next);
-  (*transitions_[state])[byte] = result;
+  transitions_[static_cast<size_t>(state) * 256 + byte] = result;
   return result;
 }
 

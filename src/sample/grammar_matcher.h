@@ -29,7 +29,7 @@ class GrammarMatcher {
 
   // The state after `byte`; kDead when the grammar cannot continue with it.
   StateId step(StateId state, uint8_t byte) {
-    const StateId next = (*transitions_[state])[byte];
+    const StateId next = transitions_[static_cast<size_t>(state) * 256 + byte];
     return next != kUnknown ? next : compute_step(state, byte);
   }
   StateId step(StateId state, std::string_view bytes) {
@@ -84,7 +84,7 @@ class GrammarMatcher {
   std::vector<StackNode> nodes_;
   std::unordered_map<uint64_t, int32_t> node_ids_;
   std::vector<State> states_;
-  std::vector<std::unique_ptr<std::array<StateId, 256>>> transitions_;
+  std::vector<StateId> transitions_;  // [state * 256 + byte], kUnknown until computed
   std::map<std::vector<int32_t>, StateId> state_ids_;  // key: stacks + can_end flag
   StateId start_ = kDead;
   StateId current_ = kDead;

@@ -24,7 +24,7 @@ struct SamplingParams {
   float presence_penalty = 0.0f;    // OpenAI: minus this once for every token seen
   float frequency_penalty = 0.0f;   // OpenAI: minus this times the token's count
   int32_t penalty_window = 64;      // how many recent tokens the penalties look at; -1: all
-  std::vector<std::pair<int32_t, float>> logit_bias;  // added to the raw logits
+  std::vector<std::pair<int32_t, float>> logit_bias{};  // added to the raw logits
   uint64_t seed = 0;                // std::mt19937_64: same seed, same draws
   // Log-probabilities of the model's own distribution (log-softmax of the raw
   // logits, before any processing, as OpenAI reports them) for the chosen token

@@ -34,7 +34,7 @@ class StopMatcher {
 enum class FinishReason { kNone, kStop, kLength, kEndOfGeneration };
 
 struct StopParams {
-  std::vector<std::string> stop;
+  std::vector<std::string> stop{};
   int32_t max_tokens = -1;  // -1: no limit
 };
 

@@ -52,7 +52,7 @@ struct ConstraintParams {
   // Empty: constrain from the first token. Otherwise generation is free until one
   // of these strings appears in the output; the grammar then has to match the
   // output from the start of that trigger on (so the grammar includes the trigger).
-  std::vector<std::string> triggers;
+  std::vector<std::string> triggers{};
   // Masks cached per grammar state (a mask is a function of the state alone).
   int mask_cache_entries = 32;
 };

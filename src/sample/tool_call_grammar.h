@@ -14,15 +14,15 @@
 namespace loom::sample {
 
 struct ToolSchema {
-  std::string name;
-  nlohmann::ordered_json parameters;  // a JSON Schema for the arguments object
+  std::string name{};
+  nlohmann::ordered_json parameters{};  // a JSON Schema for the arguments object
 };
 
 struct ToolCallEnvelope {
-  std::string call_prefix;    // up to the name, e.g. "<tool_call>\n{\"name\": \""
-  std::string name_suffix;    // between name and arguments, e.g. "\", \"arguments\": "
-  std::string call_suffix;    // after the arguments, e.g. "}\n</tool_call>"
-  std::string separator;      // between calls, e.g. "\n"
+  std::string call_prefix{};    // up to the name, e.g. "<tool_call>\n{\"name\": \""
+  std::string name_suffix{};    // between name and arguments, e.g. "\", \"arguments\": "
+  std::string call_suffix{};    // after the arguments, e.g. "}\n</tool_call>"
+  std::string separator{};      // between calls, e.g. "\n"
   int min_calls = 1;
   int max_calls = -1;         // -1: unbounded
 };
