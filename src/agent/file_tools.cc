@@ -196,7 +196,8 @@ class ListDirTool : public Tool {
     state.cap = context.limits.max_list_entries;
     walk(resolved, 0, static_cast<int>(depth), state);
     std::string header = str_cat(context.workspace().display(resolved), "/\n");
-    if (state.skipped > 0) state.text += str_cat("[... ", state.skipped, " more entries not shown]\n");
+    // Skipped folders are not descended into, so the true remainder is unknown.
+    if (state.skipped > 0) state.text += str_cat("[entry cap of ", state.cap, " reached; more entries not shown]\n");
     return header + state.text;
   }
 
