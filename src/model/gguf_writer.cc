@@ -2,6 +2,7 @@
 // tensor's source only while the file is being written.
 #include "model/gguf_writer.h"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -34,6 +35,18 @@ std::vector<std::byte> encode_scalar(T value) {
 }
 
 uint64_t padding_for(uint64_t size, uint64_t alignment) { return (alignment - size % alignment) % alignment; }
+
+// Writes `count` zero bytes in bounded chunks: the alignment may be as large as
+// 2^31, and padding must not allocate that much.
+Status write_zeros(const GgufByteSink& sink, uint64_t count) {
+  static constexpr std::byte kZeros[4096] = {};
+  while (count > 0) {
+    const uint64_t chunk = std::min<uint64_t>(count, sizeof(kZeros));
+    TRY(sink(std::span(kZeros, chunk)));
+    count -= chunk;
+  }
+  return Status::ok_status();
+}
 
 struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
@@ -215,10 +228,9 @@ Status GgufWriter::emit(const GgufByteSink& sink) const {
     append_le<uint64_t>(head, offset);
     offset += tensor.size_bytes + padding_for(tensor.size_bytes, align);
   }
-  head.resize(head.size() + padding_for(head.size(), align), std::byte{0});
   TRY(sink(head));
+  TRY(write_zeros(sink, padding_for(head.size(), align)));
 
-  const std::vector<std::byte> zeros(align, std::byte{0});
   for (const Tensor& tensor : tensors_) {
     uint64_t produced = 0;
     const GgufByteSink counting = [&](std::span<const std::byte> chunk) -> Status {
@@ -231,7 +243,7 @@ Status GgufWriter::emit(const GgufByteSink& sink) const {
       return invalid_argument("GGUF tensor '", tensor.name, "': its source produced ", produced,
                               " bytes, expected ", tensor.size_bytes);
     }
-    TRY(sink(std::span(zeros).first(padding_for(tensor.size_bytes, align))));
+    TRY(write_zeros(sink, padding_for(tensor.size_bytes, align)));
   }
   return Status::ok_status();
 }
