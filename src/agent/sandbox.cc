@@ -68,10 +68,13 @@ std::vector<std::string> sandboxed_argv(const SandboxPolicy& policy, const fs::p
     add({"--tmpfs", home.string()});
     hidden.push_back(home);
   }
+  std::vector<fs::path> secrets;
   for (const fs::path& home : {fs::path("/root"), policy.home}) {
     if (home.empty() || home == "/" || !is_existing_directory(home)) continue;
-    for (const char* secret : {".ssh", ".gnupg", ".aws"})
+    for (const char* secret : {".ssh", ".gnupg", ".aws"}) {
       add({"--perms", "0000", "--dir", (home / secret).string()});
+      secrets.push_back(home / secret);
+    }
   }
 
   const std::string workspace = policy.workspace.string();
@@ -80,6 +83,13 @@ std::vector<std::string> sandboxed_argv(const SandboxPolicy& policy, const fs::p
   } else {
     add({"--ro-bind", workspace, workspace});
   }
+  // A workspace that is (or contains) the home directory brings the secrets
+  // back with it: cover them again. Only existing ones, since creating a
+  // mount point would create a real directory in the workspace.
+  const std::string workspace_prefix = workspace + "/";
+  for (const fs::path& secret : secrets)
+    if (secret.string().starts_with(workspace_prefix) && is_existing_directory(secret))
+      add({"--perms", "0000", "--tmpfs", secret.string()});
   add({"--chdir", cwd.string(), "--"});
   args.insert(args.end(), command.begin(), command.end());
   return args;

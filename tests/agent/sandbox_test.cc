@@ -129,6 +129,16 @@ TEST_P(SandboxTest, ReadSshKey) {
   EXPECT_EQ(read.text.find("SECRET-KEY-MATERIAL") == std::string::npos, sandboxed()) << read.text;
 }
 
+TEST_P(SandboxTest, WorkspaceThatIsTheHomeDirectory) {
+  // Running the agent in ~ must not bring ~/.ssh back into view.
+  context_ = std::make_unique<ToolContext>(*Workspace::open(home_, GetParam()), ApprovalPolicy::kNever, nullptr);
+  context_->environment = current_environment();
+  context_->environment["HOME"] = home_.string();
+  const ToolOutput output = shell("cat .ssh/id_rsa");
+  EXPECT_EQ(output.text.find("SECRET-KEY-MATERIAL") == std::string::npos, sandboxed()) << output.text;
+  EXPECT_EQ(output.sandbox_denied, sandboxed()) << output.text;
+}
+
 TEST_P(SandboxTest, NetworkConnection) {
   Listener listener;
   const ToolOutput output =
