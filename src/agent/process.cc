@@ -1,9 +1,10 @@
-// fork/exec with pipes and a poll loop; see process.h for the contract.
+// posix_spawn with pipes and a poll loop; see process.h for the contract.
 #include "agent/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -132,39 +133,44 @@ class ChildProcess {
   bool exited_ = false;
 };
 
-// Everything the child needs, prepared before fork: after fork only
-// async-signal-safe calls are allowed (other threads may hold malloc's lock).
+// argv and envp as the C arrays posix_spawn wants; the strings live here.
 struct ExecPlan {
   std::vector<std::string> argv_storage;
   std::vector<std::string> env_storage;
   std::vector<char*> argv;
   std::vector<char*> envp;
-  const char* working_directory = nullptr;
 };
 
-[[noreturn]] void exec_child(const ExecPlan& plan, int stdin_fd, int stdout_fd, int stderr_fd,
-                             int error_fd) {
-  ::setsid();  // own session and process group, no controlling terminal
-  sigset_t empty;
+// Spawns with posix_spawnp (vfork-like, so no user code runs between fork
+// and exec in this multithreaded process): stdin from /dev/null, stdout and
+// stderr to the pipes, a new session (hence process group, no controlling
+// terminal), default signal handling and an empty signal mask.
+Result<pid_t> spawn(const ProcessOptions& options, const ExecPlan& plan, int stdin_fd, int stdout_fd,
+                    int stderr_fd) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attributes);
+  ::posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+  ::posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+  if (!options.working_directory.empty())
+    ::posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
+  sigset_t empty, all;
   sigemptyset(&empty);
-  ::sigprocmask(SIG_SETMASK, &empty, nullptr);
-  struct sigaction default_action{};
-  default_action.sa_handler = SIG_DFL;
-  ::sigaction(SIGPIPE, &default_action, nullptr);
-  if (::dup2(stdin_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(stderr_fd, 2) < 0) {
-    const int error = errno;
-    (void)!::write(error_fd, &error, sizeof(error));
-    ::_exit(127);
-  }
-  if (plan.working_directory != nullptr && ::chdir(plan.working_directory) != 0) {
-    const int error = errno;
-    (void)!::write(error_fd, &error, sizeof(error));
-    ::_exit(127);
-  }
-  ::execvpe(plan.argv[0], plan.argv.data(), plan.envp.data());
-  const int error = errno;
-  (void)!::write(error_fd, &error, sizeof(error));
-  ::_exit(127);
+  sigfillset(&all);
+  ::posix_spawnattr_setsigmask(&attributes, &empty);
+  ::posix_spawnattr_setsigdefault(&attributes, &all);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  const int error = ::posix_spawnp(&pid, plan.argv[0], &actions, &attributes, plan.argv.data(), plan.envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attributes);
+  if (error != 0)
+    return not_found("cannot start '", options.argv[0], "'",
+                     options.working_directory.empty() ? "" : str_cat(" in ", options.working_directory), ": ",
+                     std::strerror(error));
+  return pid;
 }
 
 ExecPlan make_exec_plan(const ProcessOptions& options) {
@@ -179,7 +185,6 @@ ExecPlan make_exec_plan(const ProcessOptions& options) {
     for (char** entry = environ; *entry != nullptr; ++entry) plan.envp.push_back(*entry);
   }
   plan.envp.push_back(nullptr);
-  if (!options.working_directory.empty()) plan.working_directory = options.working_directory.c_str();
   return plan;
 }
 
@@ -205,27 +210,9 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
   if (!dev_null.valid()) return internal_error("open /dev/null: ", std::strerror(errno));
   Pipe out = TRY(make_pipe());
   Pipe err = TRY(make_pipe());
-  Pipe exec_error = TRY(make_pipe());
-
-  const pid_t pid = ::fork();
-  if (pid < 0) return internal_error("fork: ", std::strerror(errno));
-  if (pid == 0)
-    exec_child(plan, dev_null.get(), out.write_end.get(), err.write_end.get(), exec_error.write_end.get());
-
-  ChildProcess child(pid);
+  ChildProcess child(TRY(spawn(options, plan, dev_null.get(), out.write_end.get(), err.write_end.get())));
   out.write_end.reset();
   err.write_end.reset();
-  exec_error.write_end.reset();
-  int exec_errno = 0;
-  ssize_t got;
-  while ((got = ::read(exec_error.read_end.get(), &exec_errno, sizeof(exec_errno))) < 0 && errno == EINTR) {
-  }
-  if (got == static_cast<ssize_t>(sizeof(exec_errno))) {
-    child.reap();
-    return not_found("cannot start '", options.argv[0], "'",
-                     options.working_directory.empty() ? "" : str_cat(" in ", options.working_directory),
-                     ": ", std::strerror(exec_errno));
-  }
 
   HeadTailBuffer stdout_buffer(options.output_cap);
   HeadTailBuffer stderr_buffer(options.output_cap);
