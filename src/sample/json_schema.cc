@@ -364,7 +364,9 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::object(const Json& schema, cons
   const auto is_required = [&](const std::string& name) {
     return std::find(required.begin(), required.end(), name) != required.end();
   };
-  Json additional = options_.additional_properties_by_default;
+  // The default applies to objects that declare properties; a bare "object"
+  // (or BFCL "dict") is a free-form map, which forbidding every key would make useless.
+  Json additional = options_.additional_properties_by_default || !schema.contains("properties");
   if (auto found = schema.find("additionalProperties"); found != schema.end()) additional = *found;
   const bool allow_extra = !(additional.is_boolean() && !additional.get<bool>());
 
