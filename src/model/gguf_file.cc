@@ -192,6 +192,7 @@ std::optional<int64_t> GgufValue::as_int() const {
 }
 
 std::optional<uint64_t> GgufValue::as_uint() const {
+  if (type_ == GgufType::kArray || type_ == GgufType::kString) return std::nullopt;
   if (const auto* u = std::get_if<uint64_t>(&scalar_)) return *u;
   if (const auto* i = std::get_if<int64_t>(&scalar_)) {
     if (*i < 0) return std::nullopt;
@@ -300,6 +301,14 @@ Result<GgufFile> GgufFile::open(const std::string& path) {
   if (!file.ok()) return file.status().with_context(path);
   // The mapping's address does not change when it moves, so every view stays valid.
   file->mapping_ = std::move(*mapping);
+  return file;
+}
+
+Result<GgufFile> GgufFile::from_bytes(std::vector<std::byte> bytes) {
+  Result<GgufFile> file = parse(std::span<const std::byte>(bytes));
+  if (!file.ok()) return file.status();
+  // Moving a vector keeps its buffer, so every view stays valid.
+  file->owned_bytes_ = std::move(bytes);
   return file;
 }
 

@@ -113,8 +113,12 @@ class GgufFile {
 
   // Maps and parses a file. Errors name the file and what is wrong.
   static Result<GgufFile> open(const std::string& path);
-  // Parses bytes the caller keeps alive (tests, fuzzing).
+  // Parses bytes the caller keeps alive for the file's lifetime (fuzzing, views
+  // of larger buffers). Passing a temporary vector is refused at compile time.
   static Result<GgufFile> parse(std::span<const std::byte> bytes);
+  static Result<GgufFile> parse(std::vector<std::byte>&& bytes) = delete;
+  // Parses and keeps bytes built in memory (GgufWriter::to_bytes(), tests).
+  static Result<GgufFile> from_bytes(std::vector<std::byte> bytes);
 
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
@@ -145,7 +149,8 @@ class GgufFile {
   friend class GgufParser;
   Result<const GgufValue*> require(std::string_view key) const;
 
-  MappedFile mapping_;                 // empty when parsed from caller's bytes
+  MappedFile mapping_;                 // empty unless opened from a path
+  std::vector<std::byte> owned_bytes_; // set by from_bytes()
   std::span<const std::byte> bytes_;
   uint32_t version_ = 0;
   uint64_t alignment_ = kGgufDefaultAlignment;

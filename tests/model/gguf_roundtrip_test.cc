@@ -24,8 +24,9 @@ std::vector<std::byte> pattern(size_t size, int seed) {
   return out;
 }
 
-GgufFile parse_ok(const std::vector<std::byte>& bytes) {
-  Result<GgufFile> file = GgufFile::parse(bytes);
+// Parses bytes the file then owns.
+GgufFile parse_ok(std::vector<std::byte> bytes) {
+  Result<GgufFile> file = GgufFile::from_bytes(std::move(bytes));
   EXPECT_TRUE(file.ok()) << file.status().to_string();
   return file.ok() ? std::move(*file) : GgufFile();
 }
@@ -47,7 +48,9 @@ TEST(GgufRoundTrip, EveryScalarType) {
   writer.set_string("text", std::string("h\xc3\xa9llo\0world", 12));
   writer.set_string("empty", "");
   std::vector<std::byte> bytes = *writer.to_bytes();
-  GgufFile file = parse_ok(bytes);
+  Result<GgufFile> parsed = GgufFile::parse(bytes);  // views into `bytes`
+  ASSERT_TRUE(parsed.ok()) << parsed.status().to_string();
+  const GgufFile& file = *parsed;
 
   EXPECT_EQ(file.version(), 3u);
   ASSERT_EQ(file.metadata().size(), 14u);
@@ -141,7 +144,12 @@ TEST(GgufRoundTrip, EveryArrayType) {
   EXPECT_EQ(strings.as_string_array()[3], "\xe2\x96\x81the");
   EXPECT_EQ(file.find("empty")->array_size(), 0u);
   EXPECT_EQ(file.find("empty_str")->array_size(), 0u);
+  // Scalar accessors never read an array's (unused) scalar slot.
   EXPECT_FALSE(file.find("str")->as_int().has_value());
+  EXPECT_FALSE(file.find("u8")->as_uint().has_value());
+  EXPECT_FALSE(file.find("u8")->as_float().has_value());
+  EXPECT_FALSE(file.find("bool")->as_bool().has_value());
+  EXPECT_FALSE(file.get_uint("u8").ok());
   EXPECT_FALSE(file.get_string("str").ok());
 }
 
@@ -204,7 +212,9 @@ TEST(GgufRoundTrip, TensorsOfSeveralTypesAreAlignedAndZeroCopy) {
   ASSERT_TRUE(writer.add_tensor("c.q4_0", DType::kQ4_0, {32, 2, 3, 2}, q4).ok());
   ASSERT_TRUE(writer.add_tensor_view("d.f16", DType::kF16, {7}, f16).ok());
   const std::vector<std::byte> bytes = *writer.to_bytes();
-  GgufFile file = parse_ok(bytes);
+  Result<GgufFile> parsed = GgufFile::parse(bytes);  // views into `bytes`
+  ASSERT_TRUE(parsed.ok()) << parsed.status().to_string();
+  const GgufFile& file = *parsed;
 
   ASSERT_EQ(file.tensors().size(), 4u);
   EXPECT_EQ(file.alignment(), 32u);
@@ -319,6 +329,16 @@ TEST(GgufRoundTrip, WriterRejectsBadTensors) {
   EXPECT_NE(message(writer.to_bytes().status()).find("'short': its source produced 12 bytes, expected 16"),
             std::string::npos);
   EXPECT_FALSE(writer.write("/nonexistent-dir/x.gguf").ok());
+}
+
+TEST(GgufRoundTrip, FromBytesOwnsItsBuffer) {
+  GgufWriter writer;
+  writer.set_string("general.name", "owned");
+  Result<GgufFile> file = GgufFile::from_bytes(*writer.to_bytes());
+  ASSERT_TRUE(file.ok());
+  GgufFile moved = std::move(*file);  // the views survive moves of the file
+  EXPECT_EQ(*moved.get_string("general.name"), "owned");
+  EXPECT_EQ(moved.file_size(), writer.to_bytes()->size());
 }
 
 TEST(GgufRoundTrip, VersionTwoFilesParse) {
