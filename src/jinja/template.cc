@@ -16,7 +16,16 @@ Result<Template> Template::parse(std::string_view source, const ParseOptions& op
   return Template(std::make_shared<const Program>(std::move(program)));
 }
 
+Result<std::string> Template::render(const nlohmann::ordered_json& context, const RenderOptions& options) const {
+  return render_json(context, options);
+}
+
 Result<std::string> Template::render(const nlohmann::json& context, const RenderOptions& options) const {
+  return render_json(context, options);
+}
+
+template <typename Json>
+Result<std::string> Template::render_json(const Json& context, const RenderOptions& options) const {
   if (!context.is_object() && !context.is_null()) return invalid_argument("template context must be a JSON object");
   Runtime runtime(options.limits, options.now);
   std::string out;

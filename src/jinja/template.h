@@ -40,10 +40,15 @@ class Template {
   // Errors name the line:column of the failing expression; raise_exception()
   // gives invalid_argument "... raised: <message>"; exceeded limits give
   // resource_exhausted naming the limit.
+  // ordered_json keeps the input's key order (what `tojson` prints); plain
+  // nlohmann::json sorts keys.
+  Result<std::string> render(const nlohmann::ordered_json& context, const RenderOptions& options = {}) const;
   Result<std::string> render(const nlohmann::json& context, const RenderOptions& options = {}) const;
 
  private:
   explicit Template(std::shared_ptr<const Program> program) : program_(std::move(program)) {}
+  template <typename Json>
+  Result<std::string> render_json(const Json& context, const RenderOptions& options) const;
   std::shared_ptr<const Program> program_;
 };
 

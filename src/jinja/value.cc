@@ -141,32 +141,45 @@ Value Heap::new_object(Value::Kind kind) {
   return Value(kind, std::move(object));
 }
 
-Result<Value> value_from_json(const nlohmann::json& json, Heap& heap, int depth) {
+namespace {
+
+template <typename Json>
+Result<Value> convert_json(const Json& json, Heap& heap, int depth) {
   if (depth > kMaxValueDepth) return resource_exhausted("context JSON nesting exceeds ", kMaxValueDepth);
   switch (json.type()) {
-    case nlohmann::json::value_t::null: return Value::none();
-    case nlohmann::json::value_t::boolean: return Value::boolean(json.get<bool>());
-    case nlohmann::json::value_t::number_integer: return Value::integer(json.get<int64_t>());
-    case nlohmann::json::value_t::number_unsigned: {
-      const uint64_t value = json.get<uint64_t>();
+    case Json::value_t::null: return Value::none();
+    case Json::value_t::boolean: return Value::boolean(json.template get<bool>());
+    case Json::value_t::number_integer: return Value::integer(json.template get<int64_t>());
+    case Json::value_t::number_unsigned: {
+      const uint64_t value = json.template get<uint64_t>();
       if (value > static_cast<uint64_t>(INT64_MAX)) return Value::number(static_cast<double>(value));
       return Value::integer(static_cast<int64_t>(value));
     }
-    case nlohmann::json::value_t::number_float: return Value::number(json.get<double>());
-    case nlohmann::json::value_t::string: return Value::string(json.get<std::string>());
-    case nlohmann::json::value_t::array: {
+    case Json::value_t::number_float: return Value::number(json.template get<double>());
+    case Json::value_t::string: return Value::string(json.template get<std::string>());
+    case Json::value_t::array: {
       std::vector<Value> items;
       items.reserve(json.size());
-      for (const auto& item : json) items.push_back(TRY(value_from_json(item, heap, depth + 1)));
+      for (const auto& item : json) items.push_back(TRY(convert_json(item, heap, depth + 1)));
       return heap.new_array(std::move(items));
     }
-    case nlohmann::json::value_t::object: {
+    case Json::value_t::object: {
       Value object = heap.new_object();
-      for (const auto& [key, item] : json.items()) object.object().set(key, TRY(value_from_json(item, heap, depth + 1)));
+      for (const auto& [key, item] : json.items()) object.object().set(key, TRY(convert_json(item, heap, depth + 1)));
       return object;
     }
     default: return invalid_argument("unsupported JSON value in template context");
   }
+}
+
+}  // namespace
+
+Result<Value> value_from_json(const nlohmann::json& json, Heap& heap, int depth) {
+  return convert_json(json, heap, depth);
+}
+
+Result<Value> value_from_json(const nlohmann::ordered_json& json, Heap& heap, int depth) {
+  return convert_json(json, heap, depth);
 }
 
 namespace {

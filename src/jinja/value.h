@@ -144,7 +144,10 @@ class Heap {
 };
 
 // Converts parsed JSON (the render context) into values owned by `heap`.
+// ordered_json keeps the key order of the input, as Python's json.loads does
+// (nlohmann::json sorts keys).
 Result<Value> value_from_json(const nlohmann::json& json, Heap& heap, int depth = 0);
+Result<Value> value_from_json(const nlohmann::ordered_json& json, Heap& heap, int depth = 0);
 
 // Python equality: 1 == 1.0 == true, lists and dicts compare by content.
 bool values_equal(const Value& a, const Value& b, int depth = 0);

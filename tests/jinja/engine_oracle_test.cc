@@ -86,12 +86,12 @@ std::chrono::system_clock::time_point fixed_now() {
 }
 
 TEST(JinjaEngineOracleTest, MatchesHuggingFaceJinja) {
-  nlohmann::json request = {{"now", "2024-07-26T10:30:00Z"}, {"cases", nlohmann::json::array()}};
+  nlohmann::ordered_json request = {{"now", "2024-07-26T10:30:00Z"}, {"cases", nlohmann::ordered_json::array()}};
   for (const Case& c : kCases) {
-    request["cases"].push_back({{"template", c.source}, {"context", nlohmann::json::parse(c.context)}});
+    request["cases"].push_back({{"template", c.source}, {"context", nlohmann::ordered_json::parse(c.context)}});
   }
   for (const Case& c : kErrorCases) {
-    request["cases"].push_back({{"template", c.source}, {"context", nlohmann::json::parse(c.context)}});
+    request["cases"].push_back({{"template", c.source}, {"context", nlohmann::ordered_json::parse(c.context)}});
   }
   const auto expected = testing::run_jinja_oracle(request);
   ASSERT_EQ(expected.size(), std::size(kCases) + std::size(kErrorCases)) << "oracle failed";
@@ -105,7 +105,7 @@ TEST(JinjaEngineOracleTest, MatchesHuggingFaceJinja) {
     auto parsed = Template::parse(c.source);
     EXPECT_TRUE(parsed.ok()) << parsed.status().to_string();
     if (!parsed.ok()) continue;
-    auto rendered = parsed->render(nlohmann::json::parse(c.context), options);
+    auto rendered = parsed->render(nlohmann::ordered_json::parse(c.context), options);
     EXPECT_TRUE(rendered.ok()) << rendered.status().to_string();
     if (!rendered.ok()) continue;
     EXPECT_EQ(*rendered, want.output);
@@ -116,7 +116,7 @@ TEST(JinjaEngineOracleTest, MatchesHuggingFaceJinja) {
     EXPECT_FALSE(want.ok) << "oracle rendered: " << want.output;
     auto parsed = Template::parse(c.source);
     if (!parsed.ok()) continue;
-    auto rendered = parsed->render(nlohmann::json::parse(c.context), options);
+    auto rendered = parsed->render(nlohmann::ordered_json::parse(c.context), options);
     EXPECT_FALSE(rendered.ok()) << "loom rendered: " << *rendered;
   }
 }

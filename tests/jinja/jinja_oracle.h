@@ -21,7 +21,7 @@ struct OracleResult {
 
 // `request` is the JSON jinja_render.mjs reads. Returns one result per case;
 // an empty vector when node fails.
-inline std::vector<OracleResult> run_jinja_oracle(const nlohmann::json& request) {
+inline std::vector<OracleResult> run_jinja_oracle(const nlohmann::ordered_json& request) {
   const std::string path = "/tmp/loom_jinja_oracle_" + std::to_string(::getpid()) + "_" +
                            std::to_string(reinterpret_cast<uintptr_t>(&request)) + ".json";
   {
