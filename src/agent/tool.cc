@@ -19,6 +19,20 @@ nlohmann::json chat_tool_json(const ToolSpec& spec) {
           {"function", {{"name", spec.name}, {"description", spec.description}, {"parameters", parameters}}}};
 }
 
+nlohmann::json responses_tool_json(const ToolSpec& spec) {
+  if (spec.format == ToolFormat::kFreeform) {
+    nlohmann::json tool = {{"type", "custom"}, {"name", spec.name}, {"description", spec.description}};
+    if (!spec.grammar.empty())
+      tool["format"] = {{"type", "grammar"}, {"syntax", "lark"}, {"definition", spec.grammar}};
+    return tool;
+  }
+  return {{"type", "function"},
+          {"name", spec.name},
+          {"description", spec.description},
+          {"strict", false},
+          {"parameters", spec.parameters}};
+}
+
 SandboxPolicy ToolContext::sandbox_policy(SandboxMode mode) const {
   SandboxPolicy policy{.mode = mode, .workspace = workspace_.root()};
   auto home = environment.find("HOME");

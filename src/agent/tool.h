@@ -39,6 +39,10 @@ struct ToolSpec {
 // {"type":"function","function":{name, description, parameters}}: the Chat
 // Completions shape; freeform tools are offered as a function taking {"input"}.
 nlohmann::json chat_tool_json(const ToolSpec& spec);
+// The Responses API shape: {"type":"function", name, description, strict,
+// parameters}, or for freeform tools {"type":"custom", name, description,
+// format: {type: grammar, syntax: lark, definition}} as Codex declares apply_patch.
+nlohmann::json responses_tool_json(const ToolSpec& spec);
 
 struct ToolCall {
   std::string call_id{};

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "agent/patch_apply.h"
@@ -170,6 +171,23 @@ TEST(PatchFixture, CodexApplyPatchCallApplies) {
   // What Codex itself answered in the follow-up request's custom_tool_call_output.
   EXPECT_EQ(output->text, "Success. Updated the following files:\nA hello.txt\n");
   EXPECT_EQ(testing::snapshot(temp.path()), (Files{{"hello.txt", "hello from apply_patch\n"}}));
+}
+
+// apply_patch is declared to the model exactly as Codex declares it.
+TEST(PatchFixture, GrammarMatchesCodexToolDeclaration) {
+  std::ifstream request(loom::testing::fixtures_dir() + "/clients/codex-responses-request-apply-patch-2.json");
+  std::stringstream text;
+  text << request.rdbuf();
+  const auto captured = nlohmann::json::parse(text.str(), nullptr, false);
+  ASSERT_FALSE(captured.is_discarded());
+  nlohmann::json codex_tool;
+  for (const auto& tool : captured["body"]["tools"])
+    if (tool.value("name", "") == "apply_patch") codex_tool = tool;
+  ASSERT_FALSE(codex_tool.is_null());
+  const ToolRegistry registry = default_tool_registry();
+  const nlohmann::json ours = responses_tool_json(registry.find("apply_patch")->spec());
+  EXPECT_EQ(ours["type"], codex_tool["type"]);
+  EXPECT_EQ(ours["format"], codex_tool["format"]);
 }
 
 TEST(PatchFixture, FunctionStyleInputArgument) {
