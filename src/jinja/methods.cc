@@ -68,10 +68,10 @@ Result<Value> split_method(Runtime& runtime, const Value& self, const CallArgs& 
       const size_t keep = static_cast<size_t>(maxsplit);
       if (!from_right) {
         for (size_t i = 0; i < keep; ++i) parts.push_back(text.substr(words[i].first, words[i].second - words[i].first));
-        parts.push_back(trim(std::string_view(text).substr(words[keep].first), TrimSide::kRight));
+        parts.push_back(text.substr(words[keep].first));  // the remainder keeps its trailing space
       } else {
         const size_t first_kept = words.size() - keep;
-        parts.push_back(trim(std::string_view(text).substr(0, words[first_kept - 1].second), TrimSide::kLeft));
+        parts.push_back(text.substr(0, words[first_kept - 1].second));
         for (size_t i = first_kept; i < words.size(); ++i) parts.push_back(text.substr(words[i].first, words[i].second - words[i].first));
       }
     } else {

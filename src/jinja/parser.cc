@@ -510,6 +510,7 @@ class Parser {
         object = TRY(parse_subscript(std::move(object), at));
       } else if (is_op("(")) {
         auto node = make(ExprKind::kCall, at);
+        node->position = object->position;  // errors point at the callee
         node->arguments = TRY(parse_arguments());
         node->children.push_back(std::move(object));
         object = std::move(node);
