@@ -77,24 +77,34 @@ void VocabTrie::allowed_tokens(GrammarMatcher& matcher, GrammarMatcher::StateId 
   }
 }
 
+CompiledGrammar::CompiledGrammar(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const VocabTrie> vocab,
+                                 int mask_cache_entries)
+    : vocab_(std::move(vocab)), matcher_(std::move(grammar)), mask_cache_entries_(mask_cache_entries) {}
+
+const std::vector<uint64_t>& CompiledGrammar::mask(GrammarMatcher::StateId state) {
+  auto found = masks_.find(state);
+  if (found != masks_.end()) return found->second;
+  if (static_cast<int>(masks_.size()) >= mask_cache_entries_) masks_.clear();
+  std::vector<uint64_t>& mask = masks_[state];
+  vocab_->allowed_tokens(matcher_, state, mask);
+  return mask;
+}
+
+GrammarConstraint::GrammarConstraint(std::shared_ptr<CompiledGrammar> compiled, ConstraintParams params)
+    : compiled_(std::move(compiled)),
+      params_(std::move(params)),
+      state_(compiled_->matcher().start()),
+      active_(params_.triggers.empty()) {
+  all_allowed_.assign((compiled_->vocab().vocab_size() + 63) / 64, ~uint64_t{0});
+}
+
 GrammarConstraint::GrammarConstraint(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const VocabTrie> vocab,
                                      ConstraintParams params)
-    : vocab_(std::move(vocab)),
-      matcher_(std::move(grammar)),
-      params_(std::move(params)),
-      state_(matcher_.start()),
-      active_(params_.triggers.empty()) {
-  all_allowed_.assign((vocab_->vocab_size() + 63) / 64, ~uint64_t{0});
-}
+    : GrammarConstraint(std::make_shared<CompiledGrammar>(std::move(grammar), std::move(vocab)), std::move(params)) {}
 
 const std::vector<uint64_t>& GrammarConstraint::allowed() {
   if (!active_) return all_allowed_;
-  auto found = mask_cache_.find(state_);
-  if (found != mask_cache_.end()) return found->second;
-  if (static_cast<int>(mask_cache_.size()) >= params_.mask_cache_entries) mask_cache_.clear();
-  std::vector<uint64_t>& mask = mask_cache_[state_];
-  vocab_->allowed_tokens(matcher_, state_, mask);
-  return mask;
+  return compiled_->mask(state_);
 }
 
 bool GrammarConstraint::is_allowed(int32_t token) {
@@ -105,7 +115,7 @@ bool GrammarConstraint::is_allowed(int32_t token) {
 void GrammarConstraint::apply(std::span<float> logits) {
   if (!active_) return;
   const std::vector<uint64_t>& mask = allowed();
-  const size_t count = std::min(logits.size(), vocab_->vocab_size());
+  const size_t count = std::min(logits.size(), compiled_->vocab().vocab_size());
   for (size_t token = 0; token < count; ++token) {
     if (!((mask[token >> 6] >> (token & 63)) & 1)) logits[token] = -std::numeric_limits<float>::infinity();
   }
@@ -113,7 +123,7 @@ void GrammarConstraint::apply(std::span<float> logits) {
 }
 
 Status GrammarConstraint::activate(std::string_view text) {
-  const GrammarMatcher::StateId next = matcher_.step(matcher_.start(), text);
+  const GrammarMatcher::StateId next = matcher().step(matcher().start(), text);
   if (next == GrammarMatcher::kDead) {
     return invalid_argument("grammar rejects the text after its trigger: '", text, "'");
   }
@@ -124,13 +134,13 @@ Status GrammarConstraint::activate(std::string_view text) {
 }
 
 Status GrammarConstraint::accept(int32_t token) {
-  if (token < 0 || static_cast<size_t>(token) >= vocab_->vocab_size()) {
+  if (token < 0 || static_cast<size_t>(token) >= compiled_->vocab().vocab_size()) {
     return out_of_range("token ", token, " is outside the vocabulary");
   }
-  const bool end = vocab_->is_end_of_generation(token);
+  const bool end = compiled_->vocab().is_end_of_generation(token);
   if (!active_) {
     if (end) return {};
-    pending_ += vocab_->token_bytes(token);
+    pending_ += compiled_->vocab().token_bytes(token);
     size_t first = std::string::npos;
     size_t longest = 0;
     for (const std::string& trigger : params_.triggers) {
@@ -143,11 +153,11 @@ Status GrammarConstraint::accept(int32_t token) {
     return {};
   }
   if (end) {
-    if (!matcher_.can_end(state_)) return invalid_argument("end of generation before the grammar is complete");
+    if (!matcher().can_end(state_)) return invalid_argument("end of generation before the grammar is complete");
     return {};
   }
-  const std::string& bytes = vocab_->token_bytes(token);
-  const GrammarMatcher::StateId next = bytes.empty() ? GrammarMatcher::kDead : matcher_.step(state_, bytes);
+  const std::string& bytes = compiled_->vocab().token_bytes(token);
+  const GrammarMatcher::StateId next = bytes.empty() ? GrammarMatcher::kDead : matcher().step(state_, bytes);
   if (next == GrammarMatcher::kDead) return invalid_argument("token ", token, " is not allowed by the grammar here");
   state_ = next;
   return {};

@@ -48,18 +48,38 @@ class VocabTrie {
   uint16_t max_depth_ = 0;
 };
 
+// One grammar's lazily built automaton over one vocabulary, with masks cached per
+// automaton state. Every sequence using the same grammar can share one (all on
+// the sampling thread): later requests then start with the states and masks
+// earlier ones computed.
+class CompiledGrammar {
+ public:
+  CompiledGrammar(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const VocabTrie> vocab,
+                  int mask_cache_entries = 256);
+
+  GrammarMatcher& matcher() { return matcher_; }
+  const VocabTrie& vocab() const { return *vocab_; }
+  // The allowed-token bitmap for `state`; valid until the next call.
+  const std::vector<uint64_t>& mask(GrammarMatcher::StateId state);
+
+ private:
+  std::shared_ptr<const VocabTrie> vocab_;
+  GrammarMatcher matcher_;
+  int mask_cache_entries_;
+  std::unordered_map<GrammarMatcher::StateId, std::vector<uint64_t>> masks_;
+};
+
 struct ConstraintParams {
   // Empty: constrain from the first token. Otherwise generation is free until one
   // of these strings appears in the output; the grammar then has to match the
   // output from the start of that trigger on (so the grammar includes the trigger).
   std::vector<std::string> triggers{};
-  // Masks cached per grammar state (a mask is a function of the state alone).
-  int mask_cache_entries = 32;
 };
 
 // One sequence's constraint. Not thread-safe; owned by the thread that samples.
 class GrammarConstraint {
  public:
+  GrammarConstraint(std::shared_ptr<CompiledGrammar> compiled, ConstraintParams params = {});
   GrammarConstraint(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const VocabTrie> vocab,
                     ConstraintParams params = {});
 
@@ -67,30 +87,29 @@ class GrammarConstraint {
   bool active() const { return active_; }
   // Sets disallowed logits to -infinity; a no-op while waiting for a trigger.
   void apply(std::span<float> logits);
-  // The allowed-token bitmap for the current state (all ones while inactive).
+  // The allowed-token bitmap for the current state (all ones while inactive);
+  // valid until the next call.
   const std::vector<uint64_t>& allowed();
   bool is_allowed(int32_t token);
   // Advances past a sampled token. A token the grammar rejects is an error and
   // leaves the state unchanged.
   Status accept(int32_t token);
   // Whether the grammar is satisfied (inactive constraints are always satisfied).
-  bool is_complete() const { return !active_ || matcher_.can_end(state_); }
+  bool is_complete() const { return !active_ || matcher().can_end(state_); }
   // Whether only an end-of-generation token can follow.
-  bool must_end() const { return active_ && matcher_.must_end(state_); }
+  bool must_end() const { return active_ && matcher().must_end(state_); }
 
-  GrammarMatcher& matcher() { return matcher_; }
+  GrammarMatcher& matcher() const { return compiled_->matcher(); }
 
  private:
   Status activate(std::string_view text);
 
-  std::shared_ptr<const VocabTrie> vocab_;
-  GrammarMatcher matcher_;
+  std::shared_ptr<CompiledGrammar> compiled_;
   ConstraintParams params_;
   GrammarMatcher::StateId state_;
   bool active_;
   std::string pending_;  // output tail while waiting for a trigger
   std::vector<uint64_t> all_allowed_;
-  std::unordered_map<GrammarMatcher::StateId, std::vector<uint64_t>> mask_cache_;
 };
 
 }  // namespace loom::sample

@@ -1,15 +1,13 @@
-// Validates generated texts against a JSON Schema with ajv (an independent validator).
-// Usage: node tests/oracle/validate_json.mjs SCHEMA.json OUTPUTS.jsonl [--bfcl]
-//   OUTPUTS.jsonl: one JSON string per line, the raw generated text.
-//   --bfcl: normalise Berkeley Function Calling Leaderboard types first
-//           (dict -> object, float -> number, tuple -> array, any -> no type; drop "optional").
-// Prints {"total", "invalid_json", "invalid", "failures": [first few {index, text, error}]}.
+// Validates generated texts against JSON Schemas with ajv (an independent validator).
+// Usage: node tests/oracle/validate_json.mjs CASES.json
+//   CASES.json: [{"name", "schema", "bfcl": bool, "outputs": [raw generated text, ...]}, ...]
+//   bfcl: normalise Berkeley Function Calling Leaderboard types first
+//         (dict -> object, float -> number, tuple -> array, any -> no type; drop "optional").
+// Prints [{"name", "total", "invalid_json", "invalid", "failures": [first few {index, text, error}]}, ...].
 import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020.js";
 
-const [schemaPath, outputsPath, ...flags] = process.argv.slice(2);
-let schema = JSON.parse(readFileSync(schemaPath, "utf8"));
-const outputs = readFileSync(outputsPath, "utf8").split("\n").filter((line) => line.length > 0).map((line) => JSON.parse(line));
+const cases = JSON.parse(readFileSync(process.argv[2], "utf8"));
 
 function normaliseBfcl(node) {
   if (Array.isArray(node)) return node.map(normaliseBfcl);
@@ -31,9 +29,6 @@ function normaliseBfcl(node) {
   }
   return out;
 }
-if (flags.includes("--bfcl")) schema = normaliseBfcl(schema);
-delete schema.$schema;
-
 // String formats, defined here independently of the grammar compiler.
 const daysIn = (year, month) => [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
 function isDate(text) {
@@ -60,21 +55,27 @@ const formats = {
   ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
 };
 
-const ajv = new Ajv2020({ strict: false, allErrors: false, formats });
-const validate = ajv.compile(schema);
-const result = { total: outputs.length, invalid_json: 0, invalid: 0, failures: [] };
-outputs.forEach((text, index) => {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    result.invalid_json++;
-    if (result.failures.length < 5) result.failures.push({ index, text, error: String(error) });
-    return;
-  }
-  if (!validate(value)) {
-    result.invalid++;
-    if (result.failures.length < 5) result.failures.push({ index, text, error: ajv.errorsText(validate.errors) });
-  }
-});
-console.log(JSON.stringify(result));
+function check({ name, schema, bfcl, outputs }) {
+  if (bfcl) schema = normaliseBfcl(schema);
+  delete schema.$schema;
+  const ajv = new Ajv2020({ strict: false, allErrors: false, formats });
+  const validate = ajv.compile(schema);
+  const result = { name, total: outputs.length, invalid_json: 0, invalid: 0, failures: [] };
+  outputs.forEach((text, index) => {
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      result.invalid_json++;
+      if (result.failures.length < 5) result.failures.push({ index, text, error: String(error) });
+      return;
+    }
+    if (!validate(value)) {
+      result.invalid++;
+      if (result.failures.length < 5) result.failures.push({ index, text, error: ajv.errorsText(validate.errors) });
+    }
+  });
+  return result;
+}
+
+console.log(JSON.stringify(cases.map(check)));
