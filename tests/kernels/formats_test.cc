@@ -36,23 +36,24 @@ TEST(Formats, Q8_0DecodesBytesTimesScale) {
   for (int j = 0; j < 32; ++j) EXPECT_EQ(out[j], (j * 8 - 127) * 0.25f) << j;
 }
 
-TEST(Formats, Q8_0QuantizerRoundsHalvesAwayFromZero) {
-  // amax = 127 gives d = 1 exactly, so q = roundf(x).
+TEST(Formats, Q8_0QuantizerRoundsHalvesToEvenLikeLlamaCppOnX86) {
+  // amax = 127 gives a multiplier of exactly 1, so q = nearest-even(x), as
+  // llama.cpp's x86 quantize_row_q8_0 computes it (its _ref would round 2.5 to 3).
   std::vector<float> x(32, 0.0f);
   x[0] = 127.0f;
-  x[1] = 2.5f;    // roundf -> 3 (nearest-even would give 2)
-  x[2] = -2.5f;   // -> -3
+  x[1] = 2.5f;    // -> 2 (roundf would give 3)
+  x[2] = -2.5f;   // -> -2
   x[3] = 0.49f;   // -> 0
-  x[4] = -126.5f; // -> -127
+  x[4] = -126.5f; // -> -126 (even)
   x[5] = 1.5f;    // -> 2
   BlockQ8_0 block{};
   reference::quantize_row_q8_0(x.data(), &block, 32);
   EXPECT_EQ(block.d, f32_to_f16(1.0f));
   EXPECT_EQ(block.qs[0], 127);
-  EXPECT_EQ(block.qs[1], 3);
-  EXPECT_EQ(block.qs[2], -3);
+  EXPECT_EQ(block.qs[1], 2);
+  EXPECT_EQ(block.qs[2], -2);
   EXPECT_EQ(block.qs[3], 0);
-  EXPECT_EQ(block.qs[4], -127);
+  EXPECT_EQ(block.qs[4], -126);
   EXPECT_EQ(block.qs[5], 2);
 }
 

@@ -41,11 +41,16 @@ void quantize_row_q8_0(const float* x, void* y, int64_t n) {
     const float* in = x + block * kQK8_0;
     float amax = 0.0f;
     for (int j = 0; j < kQK8_0; ++j) amax = std::max(amax, std::fabs(in[j]));
+    // llama.cpp's x86 quantize_row_q8_0 (what its CPU build runs on this
+    // architecture, unlike quantize_row_q8_0_ref): multiplier 127/amax, not
+    // 1/d, and round half to even, not roundf. Matching it keeps activation
+    // rounding identical to the oracle's.
     const float d = amax / 127.0f;
-    const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    const float inverse = amax != 0.0f ? 127.0f / amax : 0.0f;
     blocks[block].d = f32_to_f16(d);
-    // roundf: halves round away from zero (not to even).
-    for (int j = 0; j < kQK8_0; ++j) blocks[block].qs[j] = static_cast<int8_t>(std::roundf(in[j] * inverse));
+    for (int j = 0; j < kQK8_0; ++j) {
+      blocks[block].qs[j] = static_cast<int8_t>(std::nearbyint(in[j] * inverse));
+    }
   }
 }
 

@@ -12,16 +12,9 @@ using tensor::kQK8_0;
 
 namespace {
 
-// roundf(): to nearest, halves away from zero. p - trunc(p) is exact, so the
-// comparison decides exactly as roundf does (_mm256_round_ps would round
-// halves to even).
-inline __m256i round_away(__m256 p) {
-  const __m256 sign_mask = _mm256_set1_ps(-0.0f);
-  const __m256 truncated = _mm256_round_ps(p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m256 fraction = _mm256_andnot_ps(sign_mask, _mm256_sub_ps(p, truncated));
-  const __m256 away = _mm256_or_ps(_mm256_and_ps(p, sign_mask), _mm256_set1_ps(1.0f));  // copysign(1, p)
-  const __m256 half_or_more = _mm256_cmp_ps(fraction, _mm256_set1_ps(0.5f), _CMP_GE_OQ);
-  return _mm256_cvttps_epi32(_mm256_add_ps(truncated, _mm256_and_ps(half_or_more, away)));
+// To nearest, halves to even: llama.cpp's x86 quantize_row_q8_0 rounding.
+inline __m256i round_even(__m256 p) {
+  return _mm256_cvtps_epi32(_mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
 // Four vectors of 8 int32 (each in -127..127) -> 32 int8 in element order.
@@ -87,12 +80,13 @@ void quantize_row_q8_0(const float* x, void* y, int64_t n) {
     __m128 max4 = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
     max4 = _mm_max_ps(max4, _mm_movehl_ps(max4, max4));
     max4 = _mm_max_ss(max4, _mm_movehdup_ps(max4));
-    const float d = _mm_cvtss_f32(max4) / 127.0f;
-    const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    const float amax_scalar = _mm_cvtss_f32(max4);
+    const float d = amax_scalar / 127.0f;
+    const float inverse = amax_scalar != 0.0f ? 127.0f / amax_scalar : 0.0f;  // as llama.cpp's x86 path
     blocks[block].d = float_to_half(d);
     const __m256 scale = _mm256_set1_ps(inverse);
-    const __m256i q = pack_to_int8(round_away(_mm256_mul_ps(v0, scale)), round_away(_mm256_mul_ps(v1, scale)),
-                                   round_away(_mm256_mul_ps(v2, scale)), round_away(_mm256_mul_ps(v3, scale)));
+    const __m256i q = pack_to_int8(round_even(_mm256_mul_ps(v0, scale)), round_even(_mm256_mul_ps(v1, scale)),
+                                   round_even(_mm256_mul_ps(v2, scale)), round_even(_mm256_mul_ps(v3, scale)));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(blocks[block].qs), q);
   }
 }

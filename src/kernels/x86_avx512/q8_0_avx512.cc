@@ -14,14 +14,8 @@ using tensor::kQK8_0;
 
 namespace {
 
-// roundf(): halves away from zero; p - trunc(p) is exact.
-inline __m512i round_away(__m512 p) {
-  const __m512 truncated = _mm512_roundscale_ps(p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m512 fraction = _mm512_abs_ps(_mm512_sub_ps(p, truncated));
-  const __m512 away = _mm512_or_ps(_mm512_and_ps(p, _mm512_set1_ps(-0.0f)), _mm512_set1_ps(1.0f));
-  const __mmask16 half_or_more = _mm512_cmp_ps_mask(fraction, _mm512_set1_ps(0.5f), _CMP_GE_OQ);
-  return _mm512_cvttps_epi32(_mm512_mask_add_ps(truncated, half_or_more, truncated, away));
-}
+// To nearest, halves to even: llama.cpp's x86 quantize_row_q8_0 rounding.
+inline __m512i round_even(__m512 p) { return _mm512_cvt_roundps_epi32(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 
 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 inline __m512i load_pair(const void* low, const void* high) {
@@ -83,14 +77,14 @@ void quantize_row_q8_0(const float* x, void* y, int64_t n) {
     const __m512 v1 = _mm512_loadu_ps(x + block * kQK8_0 + 16);
     const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
     const float d = amax / 127.0f;
-    const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    const float inverse = amax != 0.0f ? 127.0f / amax : 0.0f;  // as llama.cpp's x86 path
     blocks[block].d = float_to_half(d);
     const __m512 scale = _mm512_set1_ps(inverse);
     // Values are within -127..127, so the saturating narrowing is exact.
     _mm_storeu_si128(reinterpret_cast<__m128i*>(blocks[block].qs),
-                     _mm512_cvtsepi32_epi8(round_away(_mm512_mul_ps(v0, scale))));
+                     _mm512_cvtsepi32_epi8(round_even(_mm512_mul_ps(v0, scale))));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(blocks[block].qs + 16),
-                     _mm512_cvtsepi32_epi8(round_away(_mm512_mul_ps(v1, scale))));
+                     _mm512_cvtsepi32_epi8(round_even(_mm512_mul_ps(v1, scale))));
   }
 }
 
