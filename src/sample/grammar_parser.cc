@@ -9,6 +9,7 @@ namespace loom::sample {
 namespace {
 
 constexpr int kMaxRepeat = 10000;
+constexpr int kMaxNesting = 200;  // parentheses: bounds the parser's recursion
 
 class Parser {
  public:
@@ -117,6 +118,7 @@ class Parser {
       return builder_.chars({}, /*negated=*/true);
     }
     if (c == '(') {
+      if (depth >= kMaxNesting) return error_at(start, "groups nested deeper than ", kMaxNesting);
       ++pos_;
       const GrammarBuilder::Expr inner = TRY(parse_alternatives(depth + 1));
       skip_space();

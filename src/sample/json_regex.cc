@@ -160,6 +160,7 @@ class RegexCompiler {
   Result<GrammarBuilder::Expr> parse_atom() {
     const char c = pattern_[pos_];
     if (c == '(') {
+      if (++depth_ > 200) return error("groups nested deeper than 200");
       ++pos_;
       if (at('?')) {
         if (pos_ + 1 < pattern_.size() && pattern_[pos_ + 1] == ':') {
@@ -171,6 +172,7 @@ class RegexCompiler {
       const GrammarBuilder::Expr inner = TRY(parse_alternatives());
       if (!at(')')) return error("unclosed '('");
       ++pos_;
+      --depth_;
       return inner;
     }
     if (c == '[') return parse_class();
@@ -264,6 +266,7 @@ class RegexCompiler {
   GrammarBuilder& builder_;
   std::string_view pattern_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

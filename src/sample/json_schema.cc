@@ -13,7 +13,8 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr int64_t kMaxIntegerMagnitude = 9'999'999'999'999'999;  // 16 digits: exact in a double
+constexpr int kMaxSchemaDepth = 64;
+constexpr int64_t kMaxIntegerMagnitude = 999'999'999'999'999;  // 15 digits: below 2^53, exact in a double
 
 const std::set<std::string, std::less<>> kUnsupportedKeywords = {
     "not", "if", "then", "else", "dependentRequired", "dependentSchemas", "dependencies",
@@ -79,6 +80,9 @@ Result<const Json*> resolve_pointer(const Json& root, std::string_view pointer) 
 Status merge_into(Json& target, const Json& source, const std::string& path) {
   for (const auto& [key, value] : source.items()) {
     if (key == "properties") {
+      if (!value.is_object() || (target.contains("properties") && !target["properties"].is_object())) {
+        return invalid_argument("allOf at ", where(path), ": properties must be objects");
+      }
       Json& properties = target["properties"];
       for (const auto& [name, schema] : value.items()) {
         if (properties.contains(name) && properties[name] != schema) {
@@ -99,6 +103,19 @@ Status merge_into(Json& target, const Json& source, const std::string& path) {
     }
   }
   return {};
+}
+
+// Compact JSON text; never throws (invalid UTF-8 in a string becomes U+FFFD).
+std::string compact(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// A count keyword (minItems, maxLength...): absent gives `fallback`.
+Result<int64_t> count_keyword(const Json& schema, const char* keyword, int64_t fallback, const std::string& path) {
+  auto found = schema.find(keyword);
+  if (found == schema.end()) return fallback;
+  if (!found->is_number_integer() || found->get<int64_t>() < 0) {
+    return invalid_argument(keyword, " at ", where(child(path, keyword)), " must be a non-negative integer");
+  }
+  return found->get<int64_t>();
 }
 
 template <typename T>
@@ -199,9 +216,9 @@ GrammarBuilder::Expr JsonSchemaCompiler::make_string() {
 
 GrammarBuilder::Expr JsonSchemaCompiler::make_integer() {
   auto& b = builder_;
-  // At most 16 digits, so every value is exact as a double in any JSON reader.
+  // At most 15 digits, so every value is exact as a double in any JSON reader.
   return b.seq({b.optional(b.literal("-")),
-                b.alt({b.literal("0"), b.seq({b.chars({{'1', '9'}}), b.repeat(b.chars({{'0', '9'}}), 0, 15)})})});
+                b.alt({b.literal("0"), b.seq({b.chars({{'1', '9'}}), b.repeat(b.chars({{'0', '9'}}), 0, 14)})})});
 }
 
 GrammarBuilder::Expr JsonSchemaCompiler::make_number() {
@@ -261,6 +278,15 @@ Status JsonSchemaCompiler::check_keywords(const Json& schema, const std::string&
 }
 
 Result<GrammarBuilder::Expr> JsonSchemaCompiler::value(const Json& schema, const std::string& path) {
+  // Bounds the recursion (and the grammar's nesting) on hostile schemas.
+  if (depth_ >= kMaxSchemaDepth) return invalid_argument("schema at ", where(path), " is nested deeper than ", kMaxSchemaDepth);
+  ++depth_;
+  Result<Expr> result = value_at_depth(schema, path);
+  --depth_;
+  return result;
+}
+
+Result<GrammarBuilder::Expr> JsonSchemaCompiler::value_at_depth(const Json& schema, const std::string& path) {
   auto& b = builder_;
   if (schema.is_boolean()) {
     if (schema.get<bool>()) return b.ref(any_value());
@@ -273,11 +299,11 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::value(const Json& schema, const
     return reference(ref->get<std::string>(), child(path, "$ref"));
   }
   if (schema.contains("allOf")) return value(TRY(merge_all_of(schema, path)), path);
-  if (auto constant = schema.find("const"); constant != schema.end()) return b.literal(constant->dump());
+  if (auto constant = schema.find("const"); constant != schema.end()) return b.literal(compact(*constant));
   if (auto values = schema.find("enum"); values != schema.end()) {
     if (!values->is_array() || values->empty()) return invalid_argument("enum at ", where(path), " must be a non-empty array");
     std::vector<Expr> options;
-    for (const Json& option : *values) options.push_back(b.literal(option.dump()));
+    for (const Json& option : *values) options.push_back(b.literal(compact(option)));
     return b.alt(std::move(options));
   }
   for (const char* keyword : {"anyOf", "oneOf"}) {
@@ -294,6 +320,7 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::value(const Json& schema, const
       const std::string branch_path = child(child(path, keyword), std::to_string(index));
       Json branch = (*branches)[index];
       if (branch.is_object() && branch.contains("$ref") && siblings.size() > 0) {
+        if (!branch["$ref"].is_string()) return invalid_argument("$ref at ", branch_path, " is not a string");
         branch = *TRY(resolve_pointer(*root_, branch["$ref"].get<std::string>()));
       }
       if (branch.is_object()) TRY(merge_into(branch, siblings, branch_path));
@@ -327,7 +354,7 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::value(const Json& schema, const
   } else {
     result = b.ref(any_value());
   }
-  if (schema.value("nullable", false)) result = b.alt({result, b.literal("null")});
+  if (auto nullable = schema.find("nullable"); nullable != schema.end() && *nullable == true) result = b.alt({result, b.literal("null")});
   return result;
 }
 
@@ -373,7 +400,7 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::object(const Json& schema, cons
   std::vector<Member> members;
   const auto add_member = [&](const std::string& name, const Json& property, const std::string& property_path) -> Status {
     const Expr value_expr = TRY(value(property, property_path));
-    members.push_back({name, b.seq({b.literal(Json(name).dump()), ws, b.literal(":"), ws, value_expr, ws}), is_required(name)});
+    members.push_back({name, b.seq({b.literal(compact(Json(name))), ws, b.literal(":"), ws, value_expr, ws}), is_required(name)});
     return {};
   };
   if (auto properties = schema.find("properties"); properties != schema.end()) {
@@ -423,8 +450,8 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::array(const Json& schema, const
     if (items->is_array()) return unimplemented("items as an array (tuple form) at ", where(child(path, "items")), " is not supported");
     item_value = TRY(value(*items, child(path, "items")));
   }
-  const int64_t min_items = schema.value("minItems", int64_t{0});
-  const int64_t max_items = schema.contains("maxItems") ? schema["maxItems"].get<int64_t>() : -1;
+  const int64_t min_items = TRY(count_keyword(schema, "minItems", 0, path));
+  const int64_t max_items = TRY(count_keyword(schema, "maxItems", -1, path));
   if (min_items < 0 || min_items > 10000 || max_items > 10000 || (max_items >= 0 && max_items < min_items)) {
     return unimplemented("minItems/maxItems at ", where(path), " outside 0..10000 or inconsistent");
   }
@@ -457,8 +484,8 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::string_value(const Json& schema
     // Other formats are annotations (the JSON Schema default): any string.
   }
   if (!has_length) return b.ref(string());
-  const int64_t min_length = schema.value("minLength", int64_t{0});
-  const int64_t max_length = schema.contains("maxLength") ? schema["maxLength"].get<int64_t>() : -1;
+  const int64_t min_length = TRY(count_keyword(schema, "minLength", 0, path));
+  const int64_t max_length = TRY(count_keyword(schema, "maxLength", -1, path));
   if (min_length < 0 || min_length > 10000 || max_length > 10000 || (max_length >= 0 && max_length < min_length)) {
     return unimplemented("minLength/maxLength at ", where(path), " outside 0..10000 or inconsistent");
   }
@@ -496,8 +523,8 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::integer(const Json& schema, con
   }
   if (!bounded) return builder_.ref(shared_rule("json-integer", &JsonSchemaCompiler::make_integer));
   if (lo > hi) return invalid_argument("integer bounds at ", where(path), " leave no value");
-  if (std::abs(lo) > kMaxIntegerMagnitude || std::abs(hi) > kMaxIntegerMagnitude) {
-    return unimplemented("integer bounds at ", where(path), " beyond 16 digits are not supported");
+  if (std::abs(lo) > static_cast<double>(kMaxIntegerMagnitude) || std::abs(hi) > static_cast<double>(kMaxIntegerMagnitude)) {
+    return unimplemented("integer bounds at ", where(path), " beyond 15 digits are not supported");
   }
   return integer_range(builder_, static_cast<int64_t>(lo), static_cast<int64_t>(hi));
 }
@@ -521,7 +548,7 @@ Result<GrammarBuilder::Expr> JsonSchemaCompiler::number(const Json& schema, cons
   const auto fraction = b.seq({b.literal("."), b.repeat(b.chars({{'0', '9'}}), 1, 16)});
   const auto exponent = b.seq({b.chars({{'e', 'e'}, {'E', 'E'}}), b.optional(b.chars({{'+', '+'}, {'-', '-'}})),
                                b.repeat(b.chars({{'0', '9'}}), 1, 2)});
-  const auto digits = b.alt({b.literal("0"), b.seq({b.chars({{'1', '9'}}), b.repeat(b.chars({{'0', '9'}}), 0, 15)})});
+  const auto digits = b.alt({b.literal("0"), b.seq({b.chars({{'1', '9'}}), b.repeat(b.chars({{'0', '9'}}), 0, 14)})});
   return b.seq({digits, b.optional(fraction), b.optional(exponent)});
 }
 

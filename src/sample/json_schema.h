@@ -46,6 +46,7 @@ class JsonSchemaCompiler {
   using RuleId = GrammarBuilder::RuleId;
 
   Result<Expr> value(const nlohmann::ordered_json& schema, const std::string& path);
+  Result<Expr> value_at_depth(const nlohmann::ordered_json& schema, const std::string& path);
   Result<Expr> typed(const nlohmann::ordered_json& schema, std::string_view type, const std::string& path);
   Result<Expr> object(const nlohmann::ordered_json& schema, const std::string& path);
   Result<Expr> array(const nlohmann::ordered_json& schema, const std::string& path);
@@ -70,7 +71,8 @@ class JsonSchemaCompiler {
   JsonSchemaOptions options_;
   const nlohmann::ordered_json* root_ = nullptr;
   std::string name_;
-  std::map<std::string, RuleId> refs_;  // "#/$defs/x" -> rule, per compiled root
+  std::map<std::string, RuleId> refs_;
+  int depth_ = 0;  // "#/$defs/x" -> rule, per compiled root
 };
 
 // A whole grammar for one JSON value matching `schema`.

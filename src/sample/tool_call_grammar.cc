@@ -24,7 +24,7 @@ Result<GrammarBuilder::RuleId> add_tool_calls(GrammarBuilder& builder, const std
     Result<GrammarBuilder::RuleId> arguments = compiler.compile(tool.parameters, str_cat("tool-", tool.name));
     if (!arguments.ok()) return arguments.status().with_context(str_cat("tool '", tool.name, "'"));
     // The name as it appears inside a JSON string.
-    const std::string quoted = nlohmann::json(tool.name).dump();
+    const std::string quoted = nlohmann::json(tool.name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     calls.push_back(builder.seq({builder.literal(envelope.call_prefix), builder.literal(quoted.substr(1, quoted.size() - 2)),
                                  builder.literal(envelope.name_suffix), builder.ref(*arguments),
                                  builder.literal(envelope.call_suffix)}));

