@@ -7,6 +7,9 @@
 # Environment:
 #   LOOM_SANITIZE_TESTS    ctest -R regex: run only matching tests (default: all)
 #   LOOM_SANITIZE_LABELS   ctest -L regex over labels (= source folders), e.g. "model|base"
+#   LOOM_SANITIZE_EXCLUDE  ctest -E regex of tests to skip (default: the differential tests
+#                          against the node oracles, which prove numerics in the dev build
+#                          and would only re-prove them slowly here)
 #   LOOM_SANITIZE_TARGETS  space-separated asan build targets (default: all); pair it with
 #                          LOOM_SANITIZE_LABELS, since tests of unbuilt binaries fail
 #   LOOM_FUZZ_SECONDS      total fuzzing time, split evenly across targets (default: 60)
@@ -31,6 +34,8 @@ run_asan() {
   local test_args=(--preset asan -j "$jobs")
   if [[ -n "${LOOM_SANITIZE_TESTS:-}" ]]; then test_args+=(-R "$LOOM_SANITIZE_TESTS"); fi
   if [[ -n "${LOOM_SANITIZE_LABELS:-}" ]]; then test_args+=(-L "$LOOM_SANITIZE_LABELS"); fi
+  local exclude=${LOOM_SANITIZE_EXCLUDE-LlamaCppDiff|TokenizerOracleTest}
+  if [[ -n "$exclude" ]]; then test_args+=(-E "$exclude"); fi
   ASAN_OPTIONS="abort_on_error=1:detect_stack_use_after_return=1:${ASAN_OPTIONS:-}" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
     ctest "${test_args[@]}" || return 1
