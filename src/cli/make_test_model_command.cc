@@ -4,17 +4,32 @@
 
 #include "cli/commands.h"
 #include "cli/engine_options.h"
+#include <filesystem>
+
 #include "model/test_model.h"
+#include "text/gguf_vocab.h"
+#include "text/tokenizer.h"
 
 namespace loom::cli {
 namespace {
 
 struct MakeTestModelOptions {
   model::TestModelOptions model;
+  std::string tokenizer_json;
   std::string out;
 };
 
-Status run_make_test_model(const MakeTestModelOptions& options) {
+Status run_make_test_model(MakeTestModelOptions options) {
+  if (!options.tokenizer_json.empty()) {
+    // A real vocabulary and chat template: tokenizer_config.json sits beside tokenizer.json.
+    const auto config = std::filesystem::path(options.tokenizer_json).parent_path() / "tokenizer_config.json";
+    const std::string config_path = std::filesystem::exists(config) ? config.string() : "";
+    auto tokenizer = TRY(text::Tokenizer::from_hf_files(options.tokenizer_json, config_path));
+    options.model.vocab_size_override = tokenizer->vocab_size();
+    options.model.write_tokenizer = [json = options.tokenizer_json, config_path](model::GgufWriter& writer) {
+      return text::write_gguf_tokenizer(json, config_path, writer);
+    };
+  }
   TRY(model::write_test_model(options.model, options.out));
   std::fprintf(stderr, "wrote %s (%s %s, %s, seed %llu)\n", options.out.c_str(), options.model.architecture.c_str(),
                options.model.shape.c_str(), options.model.type.c_str(),
@@ -36,6 +51,10 @@ void add_make_test_model_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--type", options->model.type, "f32, f16, bf16, q8_0, q4_0, q4_k, q6_k or q4_k_m")
       ->capture_default_str();
   command->add_option("--seed", options->model.seed, "Random seed")->capture_default_str();
+  command->add_option("--tokenizer", options->tokenizer_json,
+                      "A Hugging Face tokenizer.json whose vocabulary (and chat template, from the "
+                      "tokenizer_config.json beside it) the model carries; default: a synthetic vocabulary")
+      ->check(CLI::ExistingFile);
   command->add_option("--out,-o", options->out, "Output .gguf path")->required();
   command->callback([options, &exit_code] {
     if (Status status = run_make_test_model(*options); !status.ok()) exit_code.value = report_error(status);
