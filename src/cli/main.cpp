@@ -17,7 +17,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // --help and --version are reported as "errors" with code 0; every real
+    // usage error exits with 2.
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
   }
   return exit_code.value;
 }
