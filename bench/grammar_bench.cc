@@ -12,6 +12,7 @@
 
 #include "../tests/sample/vocab_fixture.h"
 #include "sample/json_schema.h"
+#include "sample/sampler.h"
 #include "sample/token_mask.h"
 #include "sample/tool_call_grammar.h"
 
@@ -153,5 +154,31 @@ int main(int argc, char** argv) {
       vocab.tokens,
       "<tool_call>\n{\"name\": \"exec_command\", \"arguments\": {\"cmd\": \"ls -la /tmp && cat README.md | head -n 20\", "
       "\"login\": false, \"workdir\": \"/home/user/project\", \"yield_time_ms\": 10000}}\n</tool_call>");
+
+  // The sampler chain on a full-vocabulary logit row.
+  std::printf("\nsampler on %zu logits:\n", vocab.tokens.size());
+  std::vector<float> row(vocab.tokens.size());
+  uint64_t noise = 88172645463325252ull;
+  const auto time_sampler = [&](const char* label, loom::sample::SamplingParams params) {
+    loom::sample::Sampler sampler(std::move(params), row.size());
+    std::vector<double> samples;
+    std::vector<int32_t> history = {1, 2, 3};
+    for (int draw = 0; draw < 50; ++draw) {
+      for (float& logit : row) {
+        noise ^= noise << 13, noise ^= noise >> 7, noise ^= noise << 17;
+        logit = static_cast<float>(noise >> 40) * 0x1.0p-20f;
+      }
+      const auto start = Clock::now();
+      (void)sampler.sample(row, history);
+      samples.push_back(milliseconds_since(start));
+    }
+    print(label, summarize(samples));
+  };
+  time_sampler("greedy", {.temperature = 0.0f});
+  time_sampler("temperature only", {.temperature = 0.8f});
+  time_sampler("top-k 40, top-p 0.95, min-p 0.05", {.temperature = 0.8f, .top_k = 40, .top_p = 0.95f, .min_p = 0.05f});
+  time_sampler("top-p 0.95 (no top-k)", {.temperature = 0.8f, .top_p = 0.95f});
+  time_sampler("penalties + logprobs (top 5)", {.temperature = 0.8f, .repetition_penalty = 1.1f, .presence_penalty = 0.5f,
+                                                 .logprobs = true, .top_logprobs = 5});
   return 0;
 }

@@ -51,10 +51,7 @@ std::vector<Candidate> scaled_candidates(std::span<const float> logits, float te
 }
 
 void keep_top_k(std::vector<Candidate>& candidates, int32_t k) {
-  if (k <= 0 || static_cast<size_t>(k) >= candidates.size()) {
-    sort_front(candidates, candidates.size());
-    return;
-  }
+  if (k <= 0 || static_cast<size_t>(k) >= candidates.size()) return;  // no sort: the draw needs none
   sort_front(candidates, static_cast<size_t>(k));
   candidates.resize(static_cast<size_t>(k));
 }
@@ -76,29 +73,40 @@ std::vector<double> candidate_probabilities(std::span<const Candidate> candidate
 void keep_top_p(std::vector<Candidate>& candidates, float p) {
   if (p >= 1.0f || candidates.empty()) return;
   const std::vector<double> probabilities = candidate_probabilities(candidates);
-  // Probabilities are computed before sorting: pair them up, then sort the front
-  // in growing chunks until it holds mass p (usually a few hundred tokens).
-  std::vector<std::pair<Candidate, double>> ranked(candidates.size());
-  for (size_t i = 0; i < candidates.size(); ++i) ranked[i] = {candidates[i], probabilities[i]};
-  const auto by_logit = [](const auto& a, const auto& b) { return better(a.first, b.first); };
-  size_t sorted = 0;
-  double mass = 0;
-  for (size_t chunk = 256;; chunk *= 4) {
-    const size_t count = std::min(chunk, ranked.size());
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(count), ranked.end(), by_logit);
-    for (size_t i = sorted; i < count; ++i) {
-      mass += ranked[i].second;
-      // Keep the smallest prefix whose mass reaches p (at least one token).
-      if (mass >= p) {
-        candidates.resize(i + 1);
-        for (size_t j = 0; j <= i; ++j) candidates[j] = ranked[j].first;
-        return;
-      }
-    }
-    sorted = count;
-    if (count == ranked.size()) break;
+  // Bucket the candidates by logit (bucket 0 holds the best) and add up bucket
+  // masses from the top: every bucket before the one where the mass reaches p is
+  // kept whole, and only that boundary bucket is sorted. Linear in the
+  // vocabulary, however wide the nucleus is.
+  constexpr int kBuckets = 4096;
+  float max_logit = -std::numeric_limits<float>::infinity(), min_logit = std::numeric_limits<float>::infinity();
+  for (const Candidate& candidate : candidates) {
+    max_logit = std::max(max_logit, candidate.logit);
+    min_logit = std::min(min_logit, candidate.logit);
   }
-  for (size_t i = 0; i < ranked.size(); ++i) candidates[i] = ranked[i].first;
+  const float scale = max_logit > min_logit ? (kBuckets - 1) / (max_logit - min_logit) : 0.0f;
+  const auto bucket_of = [&](float logit) { return static_cast<int>((max_logit - logit) * scale); };
+  std::vector<double> mass(kBuckets, 0.0);
+  for (size_t i = 0; i < candidates.size(); ++i) mass[bucket_of(candidates[i].logit)] += probabilities[i];
+  int boundary = 0;
+  double before = 0;  // mass of the buckets above the boundary
+  while (boundary + 1 < kBuckets && before + mass[boundary] < p) before += mass[boundary++];
+
+  std::vector<Candidate> kept;
+  std::vector<std::pair<Candidate, double>> edge;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const int bucket = bucket_of(candidates[i].logit);
+    if (bucket < boundary) kept.push_back(candidates[i]);
+    else if (bucket == boundary) edge.push_back({candidates[i], probabilities[i]});
+  }
+  std::sort(edge.begin(), edge.end(), [](const auto& a, const auto& b) { return better(a.first, b.first); });
+  double cumulative = before;
+  for (const auto& [candidate, probability] : edge) {
+    if (cumulative >= p && !kept.empty()) break;  // smallest prefix reaching p, at least one token
+    kept.push_back(candidate);
+    cumulative += probability;
+  }
+  if (kept.size() <= 4096) std::sort(kept.begin(), kept.end(), better);
+  candidates = std::move(kept);
 }
 
 void keep_min_p(std::vector<Candidate>& candidates, float min_p) {
@@ -108,7 +116,6 @@ void keep_min_p(std::vector<Candidate>& candidates, float min_p) {
   // p_i >= min_p * p_max  <=>  logit_i >= logit_max + log(min_p)
   const float threshold = max_logit + std::log(min_p);
   std::erase_if(candidates, [&](const Candidate& candidate) { return candidate.logit < threshold; });
-  std::sort(candidates.begin(), candidates.end(), better);
 }
 
 StepLogprobs compute_logprobs(std::span<const float> logits, int32_t chosen, int32_t count) {
@@ -156,7 +163,8 @@ int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> histor
     keep_top_p(candidates, params_.top_p);
     keep_min_p(candidates, params_.min_p);
     const std::vector<double> probabilities = candidate_probabilities(candidates);
-    // Inverse CDF over the sorted candidates; the last one absorbs rounding.
+    // Inverse CDF over the candidates in the order the stages left them (sorted
+    // after top-k/top-p, token order otherwise); the last one absorbs rounding.
     const double draw = uniform();
     double cumulative = 0;
     for (size_t i = 0; i < candidates.size(); ++i) {

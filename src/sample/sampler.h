@@ -55,7 +55,8 @@ void apply_penalties(std::span<float> logits, std::span<const int32_t> recent, f
                      float presence_penalty, float frequency_penalty);
 // Candidates with finite logits divided by `temperature` (> 0), unsorted.
 std::vector<Candidate> scaled_candidates(std::span<const float> logits, float temperature);
-// Each truncation keeps the candidates sorted by logit, descending (ties: lower id first).
+// top-k (and top-p when it keeps at most 4096) leave the kept candidates sorted by
+// logit, descending (ties: lower id first); otherwise the order stays deterministic.
 void keep_top_k(std::vector<Candidate>& candidates, int32_t k);
 void keep_top_p(std::vector<Candidate>& candidates, float p);
 void keep_min_p(std::vector<Candidate>& candidates, float min_p);

@@ -2,7 +2,10 @@
 // their expected distributions (chi-square).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <set>
 
 #include "sample/sampler.h"
 
@@ -129,6 +132,33 @@ TEST(SamplerStages, TopPKeepsTheSmallestPrefixReachingP) {
   EXPECT_EQ(kept(1.0f).size(), 4u);
 }
 
+TEST(SamplerStages, TopPOnAWideVocabularyMatchesTheSortedDefinition) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> uniform(-8.0f, 8.0f);  // test data only
+  std::vector<Candidate> base;
+  for (int32_t token = 0; token < 20000; ++token) base.push_back({token, uniform(rng)});
+  base.push_back({20000, base[17].logit});  // a tie
+  for (float p : {0.1f, 0.5f, 0.9f, 0.99f}) {
+    // Reference: sort everything, keep the smallest prefix whose mass reaches p.
+    std::vector<Candidate> sorted = base;
+    std::sort(sorted.begin(), sorted.end(), [](const Candidate& a, const Candidate& b) {
+      return a.logit > b.logit || (a.logit == b.logit && a.token < b.token);
+    });
+    const std::vector<double> probabilities = candidate_probabilities(sorted);
+    std::set<int32_t> expected;
+    double mass = 0;
+    for (size_t i = 0; i < sorted.size() && mass < p; ++i) {
+      expected.insert(sorted[i].token);
+      mass += probabilities[i];
+    }
+    std::vector<Candidate> candidates = base;
+    keep_top_p(candidates, p);
+    std::set<int32_t> kept;
+    for (const Candidate& c : candidates) kept.insert(c.token);
+    EXPECT_EQ(kept, expected) << p;
+  }
+}
+
 TEST(SamplerStages, MinPAndTopK) {
   const std::vector<float> probabilities = {0.05f, 0.5f, 0.15f, 0.3f};
   std::vector<Candidate> candidates;
@@ -140,7 +170,9 @@ TEST(SamplerStages, MinPAndTopK) {
   EXPECT_EQ(top[1].token, 3);
   keep_min_p(candidates, 0.2f);  // threshold 0.2 * 0.5 = 0.1: drops token 0
   ASSERT_EQ(candidates.size(), 3u);
-  EXPECT_EQ(candidates[2].token, 2);
+  EXPECT_EQ(candidates[0].token, 1);
+  EXPECT_EQ(candidates[1].token, 2);
+  EXPECT_EQ(candidates[2].token, 3);
 }
 
 TEST(SamplerStages, TopPThenMinPDistribution) {
