@@ -1,13 +1,11 @@
 // `loom run MODEL.gguf "prompt"`: raw-prompt generation streamed to stdout,
 // with a one-line speed summary on stderr.
-#include <chrono>
 #include <cstdio>
 
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "model/model.h"
-#include "sample/sampler.h"
-#include "text/detokenizer.h"
+#include "runtime/generator.h"
 #include "text/tokenizer.h"
 
 namespace loom::cli {
@@ -25,66 +23,39 @@ struct RunOptions {
   EngineOptions engine;
 };
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 Status run_generation(const RunOptions& options) {
   TRY(apply_engine_options(options.engine));
   auto model = TRY(model::Model::load(options.model_path));
   auto tokenizer = TRY(text::Tokenizer::from_gguf(model->file()));
-  std::vector<int32_t> tokens = tokenizer->encode(options.prompt, !options.no_bos);
-  if (tokens.empty()) return invalid_argument("the prompt is empty and the model adds no BOS token");
+  const std::vector<int32_t> prompt = tokenizer->encode(options.prompt, !options.no_bos);
+  if (prompt.empty()) return invalid_argument("the prompt is empty and the model adds no BOS token");
 
-  const int64_t needed = static_cast<int64_t>(tokens.size()) + options.max_tokens;
-  const int64_t capacity = options.engine.context > 0 ? options.engine.context
-                                                       : std::min(needed, model->hparams().max_position_embeddings);
-  if (static_cast<int64_t>(tokens.size()) >= capacity) {
-    return out_of_range("the prompt has ", tokens.size(), " tokens; the context holds ", capacity);
-  }
-  model::KvCache cache = TRY(model->new_cache(TRY(kv_cache_type(options.engine)), capacity));
+  const int64_t needed = static_cast<int64_t>(prompt.size()) + options.max_tokens;
+  const int64_t context = options.engine.context > 0 ? options.engine.context
+                                                      : std::min(needed, model->hparams().max_position_embeddings);
   ThreadPool pool(options.engine.threads);
-  sample::Sampler sampler({.temperature = options.temperature,
-                           .top_k = options.top_k,
-                           .top_p = options.top_p,
-                           .seed = options.seed},
-                          static_cast<size_t>(model->hparams().vocab_size));
-  text::StreamingDetokenizer detokenizer(*tokenizer, text::SpecialTokens::kSkip);
-  const auto end_ids = tokenizer->end_of_generation_ids();
-
+  runtime::Generator generator =
+      TRY(runtime::Generator::create(*model, *tokenizer, pool, TRY(kv_cache_type(options.engine)), context));
+  const runtime::GenerationParams params{.sampling = {.temperature = options.temperature,
+                                                      .top_k = options.top_k,
+                                                      .top_p = options.top_p,
+                                                      .seed = options.seed},
+                                         .max_tokens = options.max_tokens};
   std::fputs(options.prompt.c_str(), stdout);
   std::fflush(stdout);
-  std::vector<float> logits;
-  const auto prefill_start = Clock::now();
-  TRY(model->forward(pool, tokens, 0, cache, model::LogitsFor::kLastToken, logits));
-  const double prefill_seconds = seconds_since(prefill_start);
-  const size_t prompt_tokens = tokens.size();
-
-  const auto decode_start = Clock::now();
-  int generated = 0;
-  const char* stop_reason = "length";
-  while (generated < options.max_tokens && static_cast<int64_t>(tokens.size()) < capacity) {
-    const int32_t token = sampler.sample(logits, tokens);
-    if (std::find(end_ids.begin(), end_ids.end(), token) != end_ids.end()) {
-      stop_reason = "end of text";
-      break;
-    }
-    tokens.push_back(token);
-    ++generated;
-    std::fputs(detokenizer.push(token).c_str(), stdout);
-    std::fflush(stdout);
-    if (generated == options.max_tokens || static_cast<int64_t>(tokens.size()) >= capacity) break;
-    TRY(model->forward(pool, std::span(&tokens.back(), 1), static_cast<int64_t>(tokens.size()) - 1, cache,
-                       model::LogitsFor::kLastToken, logits));
-  }
-  std::fputs(detokenizer.flush().c_str(), stdout);
+  const runtime::GenerationResult result =
+      TRY(generator.generate(prompt, params, nullptr, nullptr, [&](const runtime::TokenEvent& event) {
+        std::fputs(event.text.c_str(), stdout);
+        std::fflush(stdout);
+        return true;
+      }));
   std::fputs("\n", stdout);
-  const double decode_seconds = seconds_since(decode_start);
-  std::fprintf(stderr, "[%zu prompt tokens at %.1f tok/s, %d generated at %.1f tok/s, stop: %s, %s kernels]\n",
-               prompt_tokens, prompt_tokens / std::max(prefill_seconds, 1e-9), generated,
-               generated / std::max(decode_seconds, 1e-9), stop_reason,
+  const size_t generated = result.tokens.size();
+  std::fprintf(stderr, "[%lld prompt tokens at %.1f tok/s, %zu generated at %.1f tok/s, stop: %s, %s kernels]\n",
+               static_cast<long long>(result.prompt_tokens),
+               result.prompt_tokens / std::max(result.prefill_seconds, 1e-9), generated,
+               generated / std::max(result.decode_seconds, 1e-9),
+               std::string(runtime::finish_reason_name(result.finish)).c_str(),
                std::string(isa_name(kernels::kernels().isa)).c_str());
   return {};
 }
