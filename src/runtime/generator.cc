@@ -100,6 +100,15 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt, co
         break;
       }
       if (params.sampling.logprobs) event.logprobs = &sampler.last_logprobs();
+      if (policy != nullptr) {
+        if (std::optional<std::vector<int32_t>> replacement = policy->replace(event.token);
+            replacement.has_value() && !replacement->empty()) {
+          event.token = replacement->front();
+          event.forced = true;
+          event.logprobs = nullptr;
+          pending_forced.assign(replacement->begin() + 1, replacement->end());
+        }
+      }
     }
     if (constraint != nullptr) {
       // A forced token the grammar rejects leaves the grammar as it was.

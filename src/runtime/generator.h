@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ class TokenPolicy {
   virtual std::vector<int32_t> forced_tokens() = 0;
   // Sees every emitted token, sampled or forced, with its raw bytes.
   virtual void observe(int32_t token, std::string_view bytes) = 0;
+  // Called with each sampled token before it is emitted: a value discards the
+  // token and emits these forced tokens in its place (s1-style "Wait" instead of
+  // an early end of reasoning). Empty or no value: keep the sampled token.
+  virtual std::optional<std::vector<int32_t>> replace(int32_t sampled) { return std::nullopt; }
 };
 
 struct GenerationParams {

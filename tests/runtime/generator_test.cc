@@ -105,6 +105,40 @@ TEST_F(GeneratorTest, ForcedTokensAreEmittedAndFedBack) {
   EXPECT_EQ(std::vector<int32_t>(result->tokens.begin() + 3, result->tokens.end()), expected->tokens);
 }
 
+// Replaces the second sampled token with two forced ones.
+class ReplaceSecond : public TokenPolicy {
+ public:
+  std::vector<int32_t> forced_tokens() override { return {}; }
+  void observe(int32_t token, std::string_view) override { seen_.push_back(token); }
+  std::optional<std::vector<int32_t>> replace(int32_t sampled) override {
+    sampled_.push_back(sampled);
+    if (sampled_.size() != 2) return std::nullopt;
+    return std::vector<int32_t>{300, 301};
+  }
+  std::vector<int32_t> seen_, sampled_;
+};
+
+TEST_F(GeneratorTest, ReplacedSampledTokenIsDiscardedForTheForcedOnes) {
+  ReplaceSecond policy;
+  std::vector<bool> forced;
+  GenerationParams params{.sampling = {.temperature = 0.0f}, .max_tokens = 5};
+  auto result = generator_->generate(std::vector<int32_t>{1}, params, nullptr, &policy, [&](const TokenEvent& event) {
+    if (event.token >= 0) forced.push_back(event.forced);
+    return true;
+  });
+  ASSERT_TRUE(result.ok());
+  const std::vector<int32_t> greedy_ids = runc_ids(1);
+  ASSERT_EQ(result->tokens.size(), 5u);
+  EXPECT_EQ(result->tokens[0], greedy_ids[0]);
+  EXPECT_EQ(result->tokens[1], 300);  // the sampled second token never appears
+  EXPECT_EQ(result->tokens[2], 301);
+  EXPECT_EQ(forced, (std::vector<bool>{false, true, true, false, false}));
+  EXPECT_EQ(policy.seen_, result->tokens);
+  auto expected = greedy({1, greedy_ids[0], 300, 301}, {.max_tokens = 2});
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(std::vector<int32_t>(result->tokens.begin() + 3, result->tokens.end()), expected->tokens);
+}
+
 TEST_F(GeneratorTest, GrammarConstrainedOutputFollowsTheSchema) {
   const auto schema = nlohmann::ordered_json::parse(
       R"({"type":"object","properties":{"color":{"enum":["red","green","blue"]},"ok":{"type":"boolean"}},
