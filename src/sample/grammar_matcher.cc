@@ -90,6 +90,18 @@ GrammarMatcher::StateId GrammarMatcher::compute_step(StateId state, uint8_t byte
   return result;
 }
 
+const ByteClass& GrammarMatcher::self_loop_bytes(StateId state) {
+  if (!states_[state].has_self_loop_bytes) {
+    ByteClass loop;
+    for (int byte = 0; byte < 256; ++byte) {
+      if (state != kDead && step(state, static_cast<uint8_t>(byte)) == state) loop.add(static_cast<uint8_t>(byte));
+    }
+    states_[state].self_loop_bytes = loop;
+    states_[state].has_self_loop_bytes = true;
+  }
+  return states_[state].self_loop_bytes;
+}
+
 bool GrammarMatcher::accept(std::string_view bytes) {
   const StateId next = step(current_, bytes);
   if (next == kDead) return false;

@@ -53,6 +53,10 @@ class GrammarMatcher {
   bool is_complete() const { return can_end(current_); }
   void reset() { current_ = start_; }
 
+  // Bytes that lead from `state` back to itself (computed once per state): a
+  // token made only of these bytes is accepted from it, however long it is.
+  const ByteClass& self_loop_bytes(StateId state);
+
   size_t state_count() const { return states_.size(); }
   size_t stack_node_count() const { return nodes_.size(); }
 
@@ -68,6 +72,8 @@ class GrammarMatcher {
   struct State {
     std::vector<int32_t> stacks;  // sorted ids of frames whose top is a byte class
     bool can_end = false;
+    bool has_self_loop_bytes = false;
+    ByteClass self_loop_bytes;
   };
   struct Expansion {
     std::vector<int32_t> stacks;

@@ -44,6 +44,31 @@ VocabTrie::VocabTrie(std::vector<std::string> token_bytes, std::vector<int32_t> 
   }
   for (int32_t node : open) nodes_[node].skip = static_cast<int32_t>(nodes_.size());
   nodes_.push_back(Node{.skip = 0, .token_begin = static_cast<int32_t>(sorted_tokens_.size()), .depth = 0, .byte = 0});
+  build_summaries();
+}
+
+void VocabTrie::build_summaries() {
+  // Subtree byte sets bottom-up: in reverse preorder every child comes before its
+  // parent, and the parent of a node is the nearest earlier node one level up.
+  const int32_t count = static_cast<int32_t>(nodes_.size()) - 1;
+  std::vector<ByteClass> subtree(count);
+  std::vector<int32_t> parent(count, -1), path;
+  for (int32_t index = 0; index < count; ++index) {
+    path.resize(nodes_[index].depth - 1);
+    if (!path.empty()) parent[index] = path.back();
+    path.push_back(index);
+  }
+  for (int32_t index = count - 1; index >= 0; --index) {
+    subtree[index].add(nodes_[index].byte);
+    if (parent[index] < 0) continue;
+    for (int word = 0; word < 4; ++word) subtree[parent[index]].bits[word] |= subtree[index].bits[word];
+  }
+  summary_index_.assign(nodes_.size(), -1);
+  for (int32_t index = 0; index < count; ++index) {
+    if (nodes_[index].skip - index < kMinSummarizedSubtree) continue;
+    summary_index_[index] = static_cast<int32_t>(summaries_.size());
+    summaries_.push_back(subtree[index]);
+  }
 }
 
 bool VocabTrie::is_end_of_generation(int32_t token) const {
@@ -63,10 +88,27 @@ void VocabTrie::allowed_tokens(GrammarMatcher& matcher, GrammarMatcher::StateId 
   const int32_t end = static_cast<int32_t>(nodes_.size()) - 1;
   for (int32_t index = 0; index < end;) {
     const Node& node = nodes_[index];
-    const GrammarMatcher::StateId next = matcher.step(states[node.depth - 1], node.byte);
+    const GrammarMatcher::StateId parent = states[node.depth - 1];
+    const GrammarMatcher::StateId next = matcher.step(parent, node.byte);
     if (next == GrammarMatcher::kDead) {
       index = node.skip;
       continue;
+    }
+    // Only states that loop on this byte can loop on a whole subtree; asking just
+    // then keeps self_loop_bytes() (256 steps, once per state) off structural states.
+    if (next == parent && summary_index_[index] >= 0) {
+      const ByteClass& bytes = summaries_[summary_index_[index]];
+      const ByteClass& loop = matcher.self_loop_bytes(parent);
+      if ((bytes.bits[0] & ~loop.bits[0]) == 0 && (bytes.bits[1] & ~loop.bits[1]) == 0 &&
+          (bytes.bits[2] & ~loop.bits[2]) == 0 && (bytes.bits[3] & ~loop.bits[3]) == 0) {
+        // Every token below stays in `parent`, a live state: all are allowed.
+        for (int32_t slot = node.token_begin; slot < nodes_[node.skip].token_begin; ++slot) {
+          const int32_t token = sorted_tokens_[slot];
+          allowed[token >> 6] |= uint64_t{1} << (token & 63);
+        }
+        index = node.skip;
+        continue;
+      }
     }
     states[node.depth] = next;
     for (int32_t slot = node.token_begin; slot < nodes_[index + 1].token_begin; ++slot) {

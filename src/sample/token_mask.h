@@ -41,10 +41,20 @@ class VocabTrie {
     uint8_t byte;
   };
 
+  // Subtrees smaller than this are walked: a summary would not pay for itself.
+  static constexpr int32_t kMinSummarizedSubtree = 16;
+
+  void build_summaries();
+
   std::vector<std::string> tokens_;
   std::vector<int32_t> end_of_generation_;
   std::vector<Node> nodes_;  // plus one sentinel at the end
   std::vector<int32_t> sorted_tokens_;
+  // For nodes with large subtrees: the set of bytes in the subtree (the node's own
+  // byte included), so a walk can accept a whole subtree at once when all of
+  // them loop the parent state back to itself (e.g. text inside a JSON string).
+  std::vector<int32_t> summary_index_;  // per node: index into summaries_, or -1
+  std::vector<ByteClass> summaries_;
   uint16_t max_depth_ = 0;
 };
 
