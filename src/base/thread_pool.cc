@@ -1,14 +1,46 @@
-// Spin-then-park thread pool.
+// Chunk-claiming thread pool with spin-then-futex waits (see thread_pool.h).
 #include "base/thread_pool.h"
 
 #include <immintrin.h>
+#include <linux/futex.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
 
 namespace loom {
 namespace {
-// About 50-100 us of spinning before a worker parks: longer than the gap
-// between the kernels of one decode step, shorter than an idle server tick.
-constexpr int kSpinIterations = 1 << 14;
+
+// How long an idle thread spins before it parks. Longer than the gap between
+// the kernels of one decode step (a norm, a RoPE), short enough that on a
+// loaded machine a spinning thread does not eat the time slice of a thread
+// that has work.
+constexpr std::chrono::microseconds kSpinTime{50};
+
+void futex_wait(std::atomic<uint32_t>& word, uint32_t expected) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+void futex_wake_all(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+// Spins until done() holds or kSpinTime passes; returns done().
+template <typename Done>
+bool spin_until(Done done) {
+  if (done()) return true;
+  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  while (true) {
+    for (int i = 0; i < 32; ++i) {
+      _mm_pause();
+      if (done()) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
+}
+
 }  // namespace
 
 int ThreadPool::default_thread_count() {
@@ -30,62 +62,78 @@ ThreadPool::ThreadPool(int n_threads) {
 }
 
 ThreadPool::~ThreadPool() {
-  stop_.store(true, std::memory_order_release);
-  wake_workers();
+  stop_.store(true, std::memory_order_seq_cst);
+  generation_.fetch_add(1, std::memory_order_seq_cst);
+  futex_wake_all(generation_);
   for (auto& worker : workers_) worker.join();
 }
 
-void ThreadPool::wake_workers() {
-  generation_.fetch_add(1, std::memory_order_seq_cst);
-  if (parked_.load(std::memory_order_seq_cst) > 0) {
-    std::lock_guard lock(park_mutex_);
-    wake_.notify_all();
+void ThreadPool::work_on_job(int thread) {
+  const int64_t n_chunks = n_chunks_;
+  while (true) {
+    const int64_t index = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (index >= n_chunks) return;
+    trampoline_(context_, index, thread);
+    const uint32_t finished = finished_chunks_.fetch_add(1, std::memory_order_seq_cst) + 1;
+    if (finished == static_cast<uint32_t>(n_chunks) && caller_sleeping_.load(std::memory_order_seq_cst) != 0) {
+      futex_wake_all(finished_chunks_);
+    }
   }
 }
 
-void ThreadPool::run_impl(Trampoline trampoline, void* context) {
-  if (n_threads_ == 1) {
-    trampoline(context, 0, 1);
+void ThreadPool::run_impl(int64_t n_chunks, Trampoline trampoline, void* context) {
+  if (n_chunks <= 0) return;
+  if (n_threads_ == 1 || n_chunks == 1) {
+    for (int64_t index = 0; index < n_chunks; ++index) trampoline(context, index, 0);
     return;
   }
   trampoline_ = trampoline;
   context_ = context;
-  done_.store(0, std::memory_order_relaxed);
-  wake_workers();
-  trampoline(context, 0, n_threads_);
-  const int others = n_threads_ - 1;
-  int spins = 0;
-  while (done_.load(std::memory_order_acquire) != others) {
-    if (++spins < kSpinIterations) {
-      _mm_pause();
-    } else {
-      std::this_thread::yield();
+  n_chunks_ = n_chunks;
+  next_chunk_.store(0, std::memory_order_relaxed);
+  finished_chunks_.store(0, std::memory_order_relaxed);
+  // Publish. generation_ is bumped before sleeping_workers_ is read, and a
+  // worker counts itself asleep before it re-checks generation_ in the futex
+  // call, so a job is never missed.
+  const uint32_t generation = generation_.fetch_add(1, std::memory_order_seq_cst) + 1;
+  if (sleeping_workers_.load(std::memory_order_seq_cst) > 0) futex_wake_all(generation_);
+
+  work_on_job(0);
+
+  const uint32_t total = static_cast<uint32_t>(n_chunks);
+  if (!spin_until([&] { return finished_chunks_.load(std::memory_order_acquire) == total; })) {
+    caller_sleeping_.store(1, std::memory_order_seq_cst);
+    for (uint32_t finished; (finished = finished_chunks_.load(std::memory_order_seq_cst)) != total;) {
+      futex_wait(finished_chunks_, finished);
     }
+    caller_sleeping_.store(0, std::memory_order_relaxed);
   }
+  // Close the job, then wait for workers still inside it (they only find no
+  // chunk left and leave).
+  closed_generation_.store(generation, std::memory_order_seq_cst);
+  while (active_workers_.load(std::memory_order_seq_cst) != 0) _mm_pause();
 }
 
 void ThreadPool::worker_main(int thread) {
-  uint64_t seen = 0;  // generation_ before the first job; reading it here could skip job 1
+  uint32_t seen = 0;  // generation_ before the first job; reading it here could skip job 1
   while (true) {
-    uint64_t current = generation_.load(std::memory_order_acquire);
-    for (int spins = 0; current == seen && spins < kSpinIterations; ++spins) {
-      _mm_pause();
-      current = generation_.load(std::memory_order_acquire);
+    const auto changed = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+    if (!spin_until(changed)) {
+      sleeping_workers_.fetch_add(1, std::memory_order_seq_cst);
+      while (!changed()) futex_wait(generation_, seen);
+      sleeping_workers_.fetch_sub(1, std::memory_order_relaxed);
     }
-    if (current == seen) {
-      // Park. parked_ is raised before re-checking generation_ under the lock,
-      // and wake_workers() bumps generation_ before reading parked_, so either
-      // this thread sees the new job or the publisher sees it parked.
-      std::unique_lock lock(park_mutex_);
-      parked_.fetch_add(1, std::memory_order_seq_cst);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_seq_cst) != seen; });
-      parked_.fetch_sub(1, std::memory_order_relaxed);
-      continue;
-    }
-    seen = current;
+    seen = generation_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
-    trampoline_(context_, thread, n_threads_);
-    done_.fetch_add(1, std::memory_order_acq_rel);
+    active_workers_.fetch_add(1, std::memory_order_seq_cst);
+    // Either the caller sees this thread active before it closes the job and
+    // moves on, or this thread sees the job closed (or a newer one published)
+    // and leaves the job's fields alone.
+    if (generation_.load(std::memory_order_seq_cst) == seen &&
+        closed_generation_.load(std::memory_order_seq_cst) != seen) {
+      work_on_job(thread);
+    }
+    active_workers_.fetch_sub(1, std::memory_order_seq_cst);
   }
 }
 

@@ -1,11 +1,13 @@
 // ThreadPool: one persistent pool of compute threads. The calling thread takes
-// part as worker 0. Workers spin briefly between jobs (a decode step issues a
-// few hundred small jobs) and then park on a condition variable.
+// part as worker 0. A job is a set of chunks that threads claim from a shared
+// counter, so on a loaded machine the threads that are running finish the
+// chunks of one that was descheduled instead of waiting for it. Idle threads
+// spin briefly (a decode step issues a few hundred small jobs) and then park
+// on a futex; the caller parks the same way while the last chunks finish.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -22,49 +24,77 @@ class ThreadPool {
 
   int size() const { return n_threads_; }
 
-  // Runs job(thread_index, n_threads) on every thread, the caller included, and
-  // returns when all are done. Jobs must not call run() themselves.
+  // Runs job(index, n_threads) once for every index in [0, n_threads) and
+  // returns when all are done. Indices are not tied to OS threads (a running
+  // thread may take the index of a descheduled one), but no two calls with the
+  // same index overlap. Jobs must not call run() themselves.
   template <typename Job>
   void run(Job&& job) {
-    run_impl(
-        [](void* context, int thread, int n_threads) {
-          (*static_cast<Job*>(context))(thread, n_threads);
-        },
-        &job);
+    const int n_threads = n_threads_;
+    auto chunk = [&](int64_t index, int) { job(static_cast<int>(index), n_threads); };
+    run_chunks(n_threads, chunk);
   }
 
-  // Splits [0, count) into contiguous chunks, one per thread:
-  // body(begin, end, thread_index). Rows stay in order within a chunk, so
-  // results do not depend on timing.
+  // Splits [0, count) into contiguous chunks that threads claim in order:
+  // body(begin, end, thread), where `thread` (0..size()-1) identifies the
+  // executing thread, so per-thread scratch indexed by it is never shared by
+  // two concurrent calls. Which thread computes a chunk depends on timing, so
+  // results must not depend on `thread`.
   template <typename Body>
   void parallel_for(int64_t count, Body&& body) {
     if (count <= 0) return;
-    run([&](int thread, int n_threads) {
-      const int64_t begin = count * thread / n_threads;
-      const int64_t end = count * (thread + 1) / n_threads;
+    const int64_t chunks = std::min<int64_t>(count, static_cast<int64_t>(n_threads_) * kChunksPerThread);
+    auto chunk = [&](int64_t index, int thread) {
+      const int64_t begin = count * index / chunks;
+      const int64_t end = count * (index + 1) / chunks;
       if (begin < end) body(begin, end, thread);
-    });
+    };
+    run_chunks(chunks, chunk);
   }
 
   static int default_thread_count();
 
  private:
-  using Trampoline = void (*)(void*, int, int);
-  void run_impl(Trampoline trampoline, void* context);
+  // Chunks per thread in parallel_for: enough that a slow thread's share can be
+  // taken over, few enough that claiming stays negligible.
+  static constexpr int64_t kChunksPerThread = 4;
+
+  using Trampoline = void (*)(void*, int64_t, int);
+
+  template <typename Chunk>
+  void run_chunks(int64_t n_chunks, Chunk& chunk) {
+    run_impl(
+        n_chunks,
+        [](void* context, int64_t index, int thread) { (*static_cast<Chunk*>(context))(index, thread); },
+        &chunk);
+  }
+  void run_impl(int64_t n_chunks, Trampoline trampoline, void* context);
+  // Claims and runs chunks of the current job until none are left.
+  void work_on_job(int thread);
   void worker_main(int thread);
-  void wake_workers();
 
   int n_threads_ = 1;
   std::vector<std::thread> workers_;
-  // A job is published by bumping generation_; workers finish by bumping done_.
-  alignas(64) std::atomic<uint64_t> generation_{0};
-  alignas(64) std::atomic<int> done_{0};
-  alignas(64) std::atomic<bool> stop_{false};
-  std::atomic<int> parked_{0};  // workers asleep on wake_, so run() knows to notify
-  std::mutex park_mutex_;
-  std::condition_variable wake_;
+
+  // The current job. Written by the caller before generation_ is bumped.
   Trampoline trampoline_ = nullptr;
   void* context_ = nullptr;
+  int64_t n_chunks_ = 0;
+
+  // Bumped to publish a job (and to stop); a futex word workers park on.
+  alignas(64) std::atomic<uint32_t> generation_{0};
+  std::atomic<int> sleeping_workers_{0};
+  // Next chunk to claim.
+  alignas(64) std::atomic<int64_t> next_chunk_{0};
+  // Chunks finished; a futex word the caller parks on.
+  alignas(64) std::atomic<uint32_t> finished_chunks_{0};
+  std::atomic<int> caller_sleeping_{0};
+  // Workers inside the current job, and the last generation whose job is
+  // closed: a worker that wakes late must not touch a job the caller has
+  // already returned from (its context lives on the caller's stack).
+  alignas(64) std::atomic<int> active_workers_{0};
+  std::atomic<uint32_t> closed_generation_{0};
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace loom

@@ -39,6 +39,26 @@ inline int slot(DType type) { return static_cast<int>(type); }
 // The activation format that weights of `type` are dotted with.
 DType dot_type(DType weight_type);
 
+// A tile of a matmul: y[token * y_stride + row] = dot(weight row `row`,
+// activation row `token`) for row < rows (1..kTileRows) and token < tokens
+// (1..kTileTokens). Every element is bit-identical to vec_dot on the same two
+// rows, so how a matmul is cut into tiles never changes its result; the tile
+// only shares each weight load (and unpacking) among the tokens and each
+// activation load among the rows.
+constexpr int kTileRows = 4;
+constexpr int kTileTokens = 4;
+struct DotTile {
+  int64_t n = 0;  // elements per row
+  const void* weights = nullptr;
+  size_t weight_stride = 0;  // bytes
+  int rows = 0;
+  const void* activations = nullptr;
+  size_t activation_stride = 0;  // bytes
+  int tokens = 0;
+  float* y = nullptr;
+  size_t y_stride = 0;  // floats
+};
+
 struct KernelTable {
   Isa isa = Isa::kScalar;
   // y[0..n) = decode(x). n is a multiple of the type's block size.
@@ -47,6 +67,8 @@ struct KernelTable {
   void (*quantize_row[kTypeSlots])(const float* x, void* y, int64_t n) = {};
   // dot(weight row of type T, activation row of dot_type(T)), n elements.
   float (*vec_dot[kTypeSlots])(int64_t n, const void* weight_row, const void* activation_row) = {};
+  // Optional (null: matmul calls vec_dot per element). See DotTile.
+  void (*dot_tile[kTypeSlots])(const DotTile& tile) = {};
 
   // Float helpers used by attention over an F32 or F16 KV cache.
   float (*dot_f32)(int64_t n, const float* a, const float* b) = nullptr;

@@ -55,15 +55,33 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
   }
 
   // 2. Split the output rows across threads; each thread walks its rows in
-  // tiles, all tokens per tile. Every y element is one vec_dot call, so the
-  // result does not depend on the thread count.
+  // tiles, all tokens per tile. Every y element is computed as vec_dot would
+  // (dot_tile is bit-identical to it), so the result does not depend on the
+  // thread count or on how the rows are cut.
   const auto* weights = static_cast<const std::byte*>(w.data);
+  const auto dot_tile = table.dot_tile[slot(w.type)];
   const int64_t granule = w.rows >= kRowGranule * pool.size() ? kRowGranule : 1;
   const int64_t units = (w.rows + granule - 1) / granule;
   pool.parallel_for(units, [&](int64_t unit_begin, int64_t unit_end, int) {
     const int64_t row_end = std::min(w.rows, unit_end * granule);
     for (int64_t tile = unit_begin * granule; tile < row_end; tile += kRowTile) {
       const int64_t tile_end = std::min(row_end, tile + kRowTile);
+      if (dot_tile != nullptr) {
+        for (int64_t token = 0; token < n_tokens; token += kTileTokens) {
+          for (int64_t row = tile; row < tile_end; row += kTileRows) {
+            dot_tile({.n = cols,
+                      .weights = weights + row * w.row_stride,
+                      .weight_stride = w.row_stride,
+                      .rows = static_cast<int>(std::min<int64_t>(kTileRows, tile_end - row)),
+                      .activations = activations + token * activation_stride,
+                      .activation_stride = activation_stride,
+                      .tokens = static_cast<int>(std::min<int64_t>(kTileTokens, n_tokens - token)),
+                      .y = y + token * w.rows + row,
+                      .y_stride = static_cast<size_t>(w.rows)});
+          }
+        }
+        continue;
+      }
       for (int64_t token = 0; token < n_tokens; ++token) {
         const std::byte* activation = activations + token * activation_stride;
         float* out = y + token * w.rows;

@@ -43,6 +43,37 @@ TEST(ThreadPool, SurvivesIdleParking) {
   EXPECT_EQ(total.load(), 6);
 }
 
+// More threads than cores: threads are descheduled mid-job all the time, and
+// running ones take over their chunks. Every element is still written once,
+// and no two concurrent chunks share a thread index.
+TEST(ThreadPool, OversubscribedPoolStaysCorrect) {
+  ThreadPool pool(8);
+  std::vector<std::atomic<int>> in_use(8);
+  std::atomic<int> overlaps{0};
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<int> seen(257, 0);
+    pool.parallel_for(257, [&](int64_t begin, int64_t end, int thread) {
+      if (in_use[thread].fetch_add(1) != 0) overlaps.fetch_add(1);
+      for (int64_t i = begin; i < end; ++i) seen[i]++;
+      in_use[thread].fetch_sub(1);
+    });
+    for (int value : seen) ASSERT_EQ(value, 1);
+  }
+  EXPECT_EQ(overlaps.load(), 0);
+}
+
+TEST(ThreadPool, RunIndicesNeverOverlap) {
+  ThreadPool pool(6);
+  std::vector<std::atomic<int>> hits(6);
+  for (int job = 0; job < 2000; ++job) {
+    pool.run([&](int index, int n_threads) {
+      ASSERT_EQ(n_threads, 6);
+      hits[index].fetch_add(1);
+    });
+  }
+  for (auto& count : hits) EXPECT_EQ(count.load(), 2000);
+}
+
 TEST(ThreadPool, DefaultUsesAllCores) { EXPECT_GE(ThreadPool().size(), 1); }
 
 }  // namespace

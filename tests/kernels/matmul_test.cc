@@ -28,6 +28,8 @@ const Problem kProblems[] = {
     {DType::kF32, 37, 100, 3},   {DType::kF16, 70, 96, 5},    {DType::kBF16, 33, 64, 2},
     {DType::kQ8_0, 129, 256, 4}, {DType::kQ4_0, 100, 320, 3}, {DType::kQ4_K, 67, 512, 3},
     {DType::kQ6_K, 45, 768, 2},  {DType::kQ4_0, 5, 64, 1},    {DType::kQ8_0, 300, 64, 17},
+    // Ragged tiles: rows and tokens not multiples of the tile, an odd block count.
+    {DType::kQ4_0, 67, 96, 9},   {DType::kQ8_0, 38, 160, 6},
 };
 
 struct Fixture {
@@ -124,6 +126,46 @@ TEST(Matmul, HonoursRowStrideAndReusesScratch) {
   matmul(pool, strided, f.x.data(), p.tokens, picked.data(), scratch);
   for (int64_t t = 0; t < 2; ++t) {
     for (int64_t r = 0; r < 16; ++r) EXPECT_EQ(picked[t * 16 + r], all[t * 32 + 2 * r]) << t << " " << r;
+  }
+}
+
+// Every element of every tile shape equals vec_dot on the same rows, bit for
+// bit, so decode (one token) and prefill (tiles) agree and the cut of rows
+// among threads cannot change a result.
+TEST(Matmul, DotTilesEqualVecDotBitForBit) {
+  for (Isa isa : testing::supported_isas()) {
+    const KernelTable& table = **kernels_for(isa);
+    for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kF16, DType::kBF16}) {
+      if (table.dot_tile[slot(type)] == nullptr) continue;
+      for (int64_t cols : {32, 64, 96, 256, 288}) {
+        if (cols % tensor::dtype_info(type).block_elements != 0) continue;
+        Fixture f = make({type, kTileRows, cols, kTileTokens}, 11);
+        const DType activation_type = dot_type(type);
+        const size_t activation_stride = testing::bytes_for(activation_type, cols);
+        std::vector<std::byte> activations(activation_stride * kTileTokens);
+        for (int t = 0; t < kTileTokens; ++t) {
+          table.quantize_row[slot(activation_type)](f.x.data() + t * cols, activations.data() + t * activation_stride,
+                                                    cols);
+        }
+        for (int rows = 1; rows <= kTileRows; ++rows) {
+          for (int tokens = 1; tokens <= kTileTokens; ++tokens) {
+            std::vector<float> y(kTileTokens * kTileRows, -1.0f);
+            table.dot_tile[slot(type)]({.n = cols, .weights = f.weights.data(), .weight_stride = f.view.row_stride,
+                                        .rows = rows, .activations = activations.data(),
+                                        .activation_stride = activation_stride, .tokens = tokens, .y = y.data(),
+                                        .y_stride = kTileRows});
+            for (int t = 0; t < tokens; ++t) {
+              for (int r = 0; r < rows; ++r) {
+                const float expected = table.vec_dot[slot(type)](
+                    cols, f.weights.data() + r * f.view.row_stride, activations.data() + t * activation_stride);
+                ASSERT_EQ(y[t * kTileRows + r], expected) << dtype_name(type) << " " << isa_name(isa) << " cols "
+                                                           << cols << " tile " << rows << "x" << tokens;
+              }
+            }
+          }
+        }
+      }
+    }
   }
 }
 

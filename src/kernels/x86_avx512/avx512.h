@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "kernels/kernels.h"
+
 namespace loom::kernels::avx512 {
 
 void dequantize_row_f16(const void* x, float* y, int64_t n);
@@ -28,6 +30,8 @@ void dequantize_row_q4_0(const void* x, float* y, int64_t n);
 void quantize_row_q8_0(const float* x, void* y, int64_t n);
 float vec_dot_q8_0_q8_0(int64_t n, const void* weight_row, const void* activation_row);
 float vec_dot_q4_0_q8_0(int64_t n, const void* weight_row, const void* activation_row);
+void dot_tile_q8_0_q8_0(const DotTile& tile);
+void dot_tile_q4_0_q8_0(const DotTile& tile);
 
 void quantize_row_q8_K(const float* x, void* y, int64_t n);
 float vec_dot_q4_K_q8_K(int64_t n, const void* weight_row, const void* activation_row);
