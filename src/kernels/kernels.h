@@ -41,10 +41,12 @@ DType dot_type(DType weight_type);
 
 // A tile of a matmul: y[token * y_stride + row] = dot(weight row `row`,
 // activation row `token`) for row < rows (1..kTileRows) and token < tokens
-// (1..kTileTokens). Every element is bit-identical to vec_dot on the same two
-// rows, so how a matmul is cut into tiles never changes its result; the tile
-// only shares each weight load (and unpacking) among the tokens and each
-// activation load among the rows.
+// (1..kTileTokens). It shares each weight load (and unpacking) among the
+// tokens and each activation load among the rows. One-token tiles compute
+// every element as vec_dot does; multi-token tiles compute every element the
+// same way whatever their shape (identical bits among them), within
+// reordering error of vec_dot. Since matmul cuts tokens into tiles the same
+// way for any thread count, its results never depend on the thread count.
 constexpr int kTileRows = 4;
 constexpr int kTileTokens = 4;
 struct DotTile {

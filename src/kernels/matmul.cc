@@ -55,9 +55,9 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
   }
 
   // 2. Split the output rows across threads; each thread walks its rows in
-  // tiles, all tokens per tile. Every y element is computed as vec_dot would
-  // (dot_tile is bit-identical to it), so the result does not depend on the
-  // thread count or on how the rows are cut.
+  // tiles, all tokens per tile. How an element is computed depends only on
+  // the token tile it falls in (see DotTile), never on the rows a thread
+  // got, so the result does not depend on the thread count.
   const auto* weights = static_cast<const std::byte*>(w.data);
   const auto dot_tile = table.dot_tile[slot(w.type)];
   const int64_t granule = w.rows >= kRowGranule * pool.size() ? kRowGranule : 1;

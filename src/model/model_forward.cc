@@ -53,7 +53,8 @@ Status Model::forward_batch(ThreadPool& pool, std::span<const int32_t> tokens, i
   ensure(b.attn, n * std::max(h.q_size(), h.hidden_size));
   ensure(b.gate, n * h.intermediate_size);
   ensure(b.up, n * h.intermediate_size);
-  ensure(b.scores, static_cast<int64_t>(pool.size()) * (start_pos + n));
+  // attention() scores every query head of a KV group at once.
+  ensure(b.scores, static_cast<int64_t>(pool.size()) * (start_pos + n) * (h.num_attention_heads / h.num_key_value_heads));
   b.positions.resize(n);
   for (int64_t t = 0; t < n; ++t) b.positions[t] = start_pos + t;
 

@@ -59,40 +59,59 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
   const int64_t context = start_pos + n_tokens;
   const float scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
   const bool half = cache.type() == tensor::DType::kF16;
-  // One job per (token, head); each thread owns a slice of the scores scratch.
-  pool.parallel_for(n_tokens * shape.n_heads, [&](int64_t begin, int64_t end, int thread) {
-    float* scores = scores_scratch.data() + static_cast<size_t>(thread) * context;
+  const size_t head_bytes = static_cast<size_t>(shape.head_dim) * (half ? 2 : 4);
+  // One job per (token, kv head): each key and value row is read from memory
+  // once for the query heads that share it, as many of the group at a time as
+  // the thread's slice of the scores scratch holds (group * context floats
+  // makes it one pass). Per query head the arithmetic is the plain
+  // softmax(q.K * scale) . V in position order, whatever the grouping.
+  const int64_t per_thread = static_cast<int64_t>(scores_scratch.size()) / pool.size();
+  CHECK(per_thread >= context);
+  const int64_t heads_per_pass = std::min(group, per_thread / context);
+  pool.parallel_for(n_tokens * shape.n_kv_heads, [&](int64_t begin, int64_t end, int thread) {
+    float* scores = scores_scratch.data() + static_cast<size_t>(thread) * per_thread;
     for (int64_t job = begin; job < end; ++job) {
-      const int64_t token = job / shape.n_heads;
-      const int64_t head = job % shape.n_heads;
-      const int64_t kv_head = head / group;
+      const int64_t token = job / shape.n_kv_heads;
+      const int64_t kv_head = job % shape.n_kv_heads;
       const int64_t last = start_pos + token;  // causal: attend to positions 0..last
-      const float* query = q + token * q_width + head * shape.head_dim;
-      float max_score = -std::numeric_limits<float>::infinity();
-      for (int64_t pos = 0; pos <= last; ++pos) {
-        const void* key = static_cast<const std::byte*>(cache.key_row(layer, pos)) +
-                          kv_head * shape.head_dim * (half ? 2 : 4);
-        const float dot = half ? k.dot_f32_f16(shape.head_dim, query, static_cast<const uint16_t*>(key))
-                               : k.dot_f32(shape.head_dim, query, static_cast<const float*>(key));
-        scores[pos] = dot * scale;
-        max_score = std::max(max_score, scores[pos]);
-      }
-      double sum = 0.0;
-      for (int64_t pos = 0; pos <= last; ++pos) {
-        scores[pos] = std::exp(scores[pos] - max_score);
-        sum += scores[pos];
-      }
-      const float inverse = static_cast<float>(1.0 / sum);
-      float* dst = out + token * q_width + head * shape.head_dim;
-      std::fill(dst, dst + shape.head_dim, 0.0f);
-      for (int64_t pos = 0; pos <= last; ++pos) {
-        const void* value = static_cast<const std::byte*>(cache.value_row(layer, pos)) +
-                            kv_head * shape.head_dim * (half ? 2 : 4);
-        const float weight = scores[pos] * inverse;
-        if (half) {
-          k.axpy_f16(shape.head_dim, weight, static_cast<const uint16_t*>(value), dst);
-        } else {
-          k.axpy_f32(shape.head_dim, weight, static_cast<const float*>(value), dst);
+      for (int64_t first = 0; first < group; first += heads_per_pass) {
+        const int64_t members = std::min(heads_per_pass, group - first);
+        const int64_t head = kv_head * group + first;  // the pass covers query heads head..head+members-1
+        const float* query = q + token * q_width + head * shape.head_dim;
+        float* dst = out + token * q_width + head * shape.head_dim;
+        for (int64_t pos = 0; pos <= last; ++pos) {
+          const void* key = static_cast<const std::byte*>(cache.key_row(layer, pos)) + kv_head * head_bytes;
+          for (int64_t member = 0; member < members; ++member) {
+            const float* head_query = query + member * shape.head_dim;
+            const float dot = half ? k.dot_f32_f16(shape.head_dim, head_query, static_cast<const uint16_t*>(key))
+                                   : k.dot_f32(shape.head_dim, head_query, static_cast<const float*>(key));
+            scores[member * context + pos] = dot * scale;
+          }
+        }
+        for (int64_t member = 0; member < members; ++member) {
+          float* head_scores = scores + member * context;
+          float max_score = -std::numeric_limits<float>::infinity();
+          for (int64_t pos = 0; pos <= last; ++pos) max_score = std::max(max_score, head_scores[pos]);
+          double sum = 0.0;
+          for (int64_t pos = 0; pos <= last; ++pos) {
+            head_scores[pos] = std::exp(head_scores[pos] - max_score);
+            sum += head_scores[pos];
+          }
+          const float inverse = static_cast<float>(1.0 / sum);
+          for (int64_t pos = 0; pos <= last; ++pos) head_scores[pos] *= inverse;  // the softmax weights
+        }
+        std::fill(dst, dst + members * shape.head_dim, 0.0f);
+        for (int64_t pos = 0; pos <= last; ++pos) {
+          const void* value = static_cast<const std::byte*>(cache.value_row(layer, pos)) + kv_head * head_bytes;
+          for (int64_t member = 0; member < members; ++member) {
+            float* head_dst = dst + member * shape.head_dim;
+            const float weight = scores[member * context + pos];
+            if (half) {
+              k.axpy_f16(shape.head_dim, weight, static_cast<const uint16_t*>(value), head_dst);
+            } else {
+              k.axpy_f32(shape.head_dim, weight, static_cast<const float*>(value), head_dst);
+            }
+          }
         }
       }
     }

@@ -17,6 +17,7 @@ void quantize_row_f16(const float* x, void* y, int64_t n);
 void quantize_row_bf16(const float* x, void* y, int64_t n);
 float vec_dot_f32(int64_t n, const void* weight_row, const void* activation_row);
 float vec_dot_f16(int64_t n, const void* weight_row, const void* activation_row);
+void dot_tile_f16(const DotTile& tile);
 float vec_dot_bf16(int64_t n, const void* weight_row, const void* activation_row);
 // vdpbf16ps; only for CPUs with AVX512_BF16.
 float vec_dot_bf16_dpbf16(int64_t n, const void* weight_row, const void* activation_row);

@@ -2,6 +2,8 @@
 // four accumulators, masked loads for the tail (no scalar remainder loop).
 #include "kernels/x86_avx512/avx512.h"
 
+#include <cstddef>
+
 namespace loom::kernels::avx512 {
 
 namespace {
@@ -102,6 +104,69 @@ void quantize_row_bf16(const float* x, void* y, int64_t n) {
 float vec_dot_f32(int64_t n, const void* weight_row, const void* activation_row) {
   return dot(n, F32Loader{static_cast<const float*>(weight_row)},
              F32Loader{static_cast<const float*>(activation_row)});
+}
+
+namespace {
+
+// F16 weights against F16 activations for a tile of rows and tokens: each
+// weight vector is widened once for all tokens and each activation vector
+// once for all rows. One accumulator per element, 16 lanes per step, masked
+// tail: the same operations in the same order for every multi-token tile
+// shape, so they all give identical bits (one-token tiles are vec_dot_f16).
+template <int kRows, int kTokens>
+void dot_tile_f16_fixed(const DotTile& tile) {
+  const uint16_t* w[kRows];
+  const uint16_t* a[kTokens];
+  for (int r = 0; r < kRows; ++r) {
+    w[r] = reinterpret_cast<const uint16_t*>(static_cast<const std::byte*>(tile.weights) + r * tile.weight_stride);
+  }
+  for (int t = 0; t < kTokens; ++t) {
+    a[t] = reinterpret_cast<const uint16_t*>(static_cast<const std::byte*>(tile.activations) +
+                                             t * tile.activation_stride);
+  }
+  __m512 acc[kRows][kTokens];
+  for (int r = 0; r < kRows; ++r) {
+    for (int t = 0; t < kTokens; ++t) acc[r][t] = _mm512_setzero_ps();
+  }
+  for (int64_t i = 0; i < tile.n; i += 16) {
+    const __mmask16 mask = first_lanes(tile.n - i);
+    __m512 act[kTokens];
+    for (int t = 0; t < kTokens; ++t) act[t] = F16Loader{a[t]}.load(i, mask);
+    for (int r = 0; r < kRows; ++r) {
+      const __m512 weight = F16Loader{w[r]}.load(i, mask);
+      for (int t = 0; t < kTokens; ++t) acc[r][t] = _mm512_fmadd_ps(weight, act[t], acc[r][t]);
+    }
+  }
+  for (int t = 0; t < kTokens; ++t) {
+    for (int r = 0; r < kRows; ++r) tile.y[t * tile.y_stride + r] = _mm512_reduce_add_ps(acc[r][t]);
+  }
+}
+
+template <int kRows>
+void dot_tile_f16_rows(const DotTile& tile) {
+  switch (tile.tokens) {
+    case 2: return dot_tile_f16_fixed<kRows, 2>(tile);
+    case 3: return dot_tile_f16_fixed<kRows, 3>(tile);
+    default: return dot_tile_f16_fixed<kRows, 4>(tile);
+  }
+}
+
+}  // namespace
+
+void dot_tile_f16(const DotTile& tile) {
+  if (tile.tokens == 1) {  // decode: vec_dot's order, as the greedy-decoding references
+    for (int r = 0; r < tile.rows; ++r) {
+      tile.y[r] = vec_dot_f16(tile.n, static_cast<const std::byte*>(tile.weights) + r * tile.weight_stride,
+                              tile.activations);
+    }
+    return;
+  }
+  switch (tile.rows) {
+    case 1: return dot_tile_f16_rows<1>(tile);
+    case 2: return dot_tile_f16_rows<2>(tile);
+    case 3: return dot_tile_f16_rows<3>(tile);
+    default: return dot_tile_f16_rows<4>(tile);
+  }
 }
 
 float vec_dot_f16(int64_t n, const void* weight_row, const void* activation_row) {

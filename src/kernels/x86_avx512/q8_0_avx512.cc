@@ -35,6 +35,17 @@ inline __m512 pair_scales(float low, float high) {
   return _mm512_insertf32x8(_mm512_set1_ps(low), _mm256_set1_ps(high), 1);
 }
 
+// Signed-by-signed byte dot of two blocks at once: 16 int32 partial sums.
+inline __m512i dot_int8_pair(__m512i w, __m512i a) {
+  const __mmask64 negative = _mm512_movepi8_mask(w);
+  const __m512i signed_a = _mm512_mask_sub_epi8(a, negative, _mm512_setzero_si512(), a);
+  return _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(w), signed_a);
+}
+
+inline __m256i dot_int8(__m256i w, __m256i a) {
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+}
+
 }  // namespace
 
 void dequantize_row_q8_0(const void* x, float* y, int64_t n) {
@@ -164,7 +175,6 @@ void dot_tile_fixed(const DotTile& tile) {
 template <WeightFormat kFormat, int kRows>
 void dot_tile_rows(const DotTile& tile) {
   switch (tile.tokens) {
-    case 1: return dot_tile_fixed<kFormat, kRows, 1>(tile);
     case 2: return dot_tile_fixed<kFormat, kRows, 2>(tile);
     case 3: return dot_tile_fixed<kFormat, kRows, 3>(tile);
     default: return dot_tile_fixed<kFormat, kRows, 4>(tile);
@@ -181,27 +191,88 @@ void dot_tile(const DotTile& tile) {
   }
 }
 
-template <WeightFormat kFormat>
-float vec_dot(int64_t n, const void* weight_row, const void* activation_row) {
-  float result = 0.0f;
-  dot_tile_fixed<kFormat, 1, 1>({.n = n, .weights = weight_row, .weight_stride = 0, .rows = 1,
-                                 .activations = activation_row, .activation_stride = 0, .tokens = 1, .y = &result,
-                                 .y_stride = 1});
-  return result;
+}  // namespace
+
+float vec_dot_q8_0_q8_0(int64_t n, const void* weight_row, const void* activation_row) {
+  const auto* w = static_cast<const BlockQ8_0*>(weight_row);
+  const auto* a = static_cast<const BlockQ8_0*>(activation_row);
+  const int64_t blocks = n / kQK8_0;
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  int64_t block = 0;
+  for (; block + 4 <= blocks; block += 4) {
+    const __m512i dot0 = dot_int8_pair(load_pair(w[block].qs, w[block + 1].qs), load_pair(a[block].qs, a[block + 1].qs));
+    const __m512i dot1 =
+        dot_int8_pair(load_pair(w[block + 2].qs, w[block + 3].qs), load_pair(a[block + 2].qs, a[block + 3].qs));
+    const __m512 d0 = pair_scales(half_to_float(w[block].d) * half_to_float(a[block].d),
+                                  half_to_float(w[block + 1].d) * half_to_float(a[block + 1].d));
+    const __m512 d1 = pair_scales(half_to_float(w[block + 2].d) * half_to_float(a[block + 2].d),
+                                  half_to_float(w[block + 3].d) * half_to_float(a[block + 3].d));
+    acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot0), d0, acc0);
+    acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot1), d1, acc1);
+  }
+  __m256 tail = _mm256_setzero_ps();
+  for (; block < blocks; ++block) {
+    const __m256i dot = dot_int8(load256(w[block].qs), load256(a[block].qs));
+    const __m256 d = _mm256_set1_ps(half_to_float(w[block].d) * half_to_float(a[block].d));
+    tail = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, tail);
+  }
+  const __m512 sum = _mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_zextps256_ps512(tail));
+  return _mm512_reduce_add_ps(sum);
+}
+
+float vec_dot_q4_0_q8_0(int64_t n, const void* weight_row, const void* activation_row) {
+  const auto* w = static_cast<const BlockQ4_0*>(weight_row);
+  const auto* a = static_cast<const BlockQ8_0*>(activation_row);
+  const int64_t blocks = n / kQK8_0;
+  const __m512i eights = _mm512_set1_epi8(8);
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  int64_t block = 0;
+  const auto pair_dot = [&](int64_t first) {
+    const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(unpack_q4_0(w[first].qs)), unpack_q4_0(w[first + 1].qs), 1);
+    const __m512i act = load_pair(a[first].qs, a[first + 1].qs);
+    const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, act);
+    const __m512i offset = _mm512_dpbusd_epi32(_mm512_setzero_si512(), eights, act);
+    const __m512 d = pair_scales(half_to_float(w[first].d) * half_to_float(a[first].d),
+                                 half_to_float(w[first + 1].d) * half_to_float(a[first + 1].d));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(dot, offset)), d);
+  };
+  for (; block + 4 <= blocks; block += 4) {
+    acc0 = _mm512_add_ps(acc0, pair_dot(block));
+    acc1 = _mm512_add_ps(acc1, pair_dot(block + 2));
+  }
+  for (; block + 2 <= blocks; block += 2) acc0 = _mm512_add_ps(acc0, pair_dot(block));
+  float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+  if (block < blocks) {
+    const __m256i q = _mm256_sub_epi8(unpack_q4_0(w[block].qs), _mm256_set1_epi8(8));
+    const __m256i dot = dot_int8(q, load256(a[block].qs));
+    const __m256 d = _mm256_set1_ps(half_to_float(w[block].d) * half_to_float(a[block].d));
+    const __m256 partial = _mm256_mul_ps(_mm256_cvtepi32_ps(dot), d);
+    sum += _mm512_reduce_add_ps(_mm512_zextps256_ps512(partial));
+  }
+  return sum;
+}
+
+namespace {
+
+// One token (decode, memory-bound): each element is vec_dot, so decode keeps
+// the summation order that the greedy-decoding references were made with.
+template <float (*kVecDot)(int64_t, const void*, const void*)>
+void dot_rows(const DotTile& tile) {
+  for (int r = 0; r < tile.rows; ++r) {
+    tile.y[r] = kVecDot(tile.n, static_cast<const std::byte*>(tile.weights) + r * tile.weight_stride, tile.activations);
+  }
 }
 
 }  // namespace
 
-float vec_dot_q8_0_q8_0(int64_t n, const void* weight_row, const void* activation_row) {
-  return vec_dot<WeightFormat::kQ8_0>(n, weight_row, activation_row);
+void dot_tile_q8_0_q8_0(const DotTile& tile) {
+  if (tile.tokens == 1) return dot_rows<vec_dot_q8_0_q8_0>(tile);
+  dot_tile<WeightFormat::kQ8_0>(tile);
 }
 
-float vec_dot_q4_0_q8_0(int64_t n, const void* weight_row, const void* activation_row) {
-  return vec_dot<WeightFormat::kQ4_0>(n, weight_row, activation_row);
+void dot_tile_q4_0_q8_0(const DotTile& tile) {
+  if (tile.tokens == 1) return dot_rows<vec_dot_q4_0_q8_0>(tile);
+  dot_tile<WeightFormat::kQ4_0>(tile);
 }
-
-void dot_tile_q8_0_q8_0(const DotTile& tile) { dot_tile<WeightFormat::kQ8_0>(tile); }
-
-void dot_tile_q4_0_q8_0(const DotTile& tile) { dot_tile<WeightFormat::kQ4_0>(tile); }
 
 }  // namespace loom::kernels::avx512

@@ -14,6 +14,7 @@ void fill_table(KernelTable& table, bool has_bf16) {
   table.dequantize_row[f16] = dequantize_row_f16;
   table.quantize_row[f16] = quantize_row_f16;
   table.vec_dot[f16] = vec_dot_f16;
+  table.dot_tile[f16] = dot_tile_f16;
   table.dequantize_row[bf16] = dequantize_row_bf16;
   table.quantize_row[bf16] = quantize_row_bf16;
   table.vec_dot[bf16] = has_bf16 ? vec_dot_bf16_dpbf16 : vec_dot_bf16;
