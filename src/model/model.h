@@ -53,7 +53,18 @@ struct ModelWeights {
   const float* rope_freq_factors = nullptr;  // [rope_dims/2] or null (Llama 3 scaling)
 };
 
-enum class LogitsFor { kLastToken, kAllTokens };
+enum class LogitsFor { kLastToken, kAllTokens, kNone };
+
+// One sequence's part of a multi-sequence batch: its new tokens, where they
+// start, its own KV cache, and where its logits go (vocab-size rows: one per
+// token for kAllTokens, one for kLastToken, none for kNone).
+struct SequenceChunk {
+  std::span<const int32_t> tokens;
+  int64_t start_pos = 0;
+  KvCache* cache = nullptr;
+  LogitsFor logits_for = LogitsFor::kLastToken;
+  float* logits = nullptr;
+};
 
 class Model {
  public:
@@ -75,15 +86,19 @@ class Model {
   Status forward(ThreadPool& pool, std::span<const int32_t> tokens, int64_t start_pos, KvCache& cache,
                  LogitsFor which, std::vector<float>& logits);
 
+  // Runs the chunks of several sequences as one batch: every matmul sees all
+  // their tokens at once (decode of N sequences reads the weights once), while
+  // attention stays within each sequence's own cache. At most kMaxBatch tokens
+  // in total.
+  Status forward_chunks(ThreadPool& pool, std::span<const SequenceChunk> chunks);
+
   // Tokens processed per internal batch (bounds activation memory).
   static constexpr int64_t kMaxBatch = 512;
 
  private:
   Model() = default;
-  Status forward_batch(ThreadPool& pool, std::span<const int32_t> tokens, int64_t start_pos, KvCache& cache,
-                       LogitsFor which, float* logits);
-  void layer_forward(ThreadPool& pool, const LayerWeights& layer, int64_t layer_index, int64_t n_tokens,
-                     int64_t start_pos, KvCache& cache);
+  void layer_forward(ThreadPool& pool, const LayerWeights& layer, int64_t layer_index,
+                     std::span<const SequenceChunk> chunks, int64_t n_tokens);
 
   GgufFile file_;
   HParams hparams_;
@@ -95,6 +110,8 @@ class Model {
   struct Buffers {
     std::vector<float> x, normed, q, k, v, attn, gate, up, scores;
     std::vector<int64_t> positions;
+    std::vector<float> logits_rows;  // final hidden rows whose logits are wanted
+    std::vector<float> gathered_logits;  // their logits, before scattering to the sequences
     kernels::Scratch scratch;
   } buffers_;
 };

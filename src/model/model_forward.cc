@@ -12,35 +12,44 @@ Status Model::forward(ThreadPool& pool, std::span<const int32_t> tokens, int64_t
                       LogitsFor which, std::vector<float>& logits) {
   const int64_t n_tokens = static_cast<int64_t>(tokens.size());
   if (n_tokens == 0) return invalid_argument("forward needs at least one token");
-  if (start_pos < 0 || start_pos + n_tokens > cache.capacity()) {
-    return out_of_range("positions ", start_pos, "..", start_pos + n_tokens - 1, " exceed the context of ",
-                        cache.capacity(), " tokens");
-  }
-  for (int32_t token : tokens) {
-    if (token < 0 || token >= hparams_.vocab_size) {
-      return out_of_range("token id ", token, " is outside the vocabulary (0..", hparams_.vocab_size - 1, ")");
-    }
-  }
   const int64_t vocab = hparams_.vocab_size;
   logits.resize((which == LogitsFor::kAllTokens ? n_tokens : 1) * vocab);
   for (int64_t begin = 0; begin < n_tokens; begin += kMaxBatch) {
     const int64_t count = std::min(kMaxBatch, n_tokens - begin);
     const bool last_batch = begin + count == n_tokens;
-    float* out = nullptr;
+    SequenceChunk chunk{.tokens = tokens.subspan(begin, count), .start_pos = start_pos + begin, .cache = &cache};
     if (which == LogitsFor::kAllTokens) {
-      out = logits.data() + begin * vocab;
-    } else if (last_batch) {
-      out = logits.data();
+      chunk.logits_for = LogitsFor::kAllTokens;
+      chunk.logits = logits.data() + begin * vocab;
+    } else {
+      chunk.logits_for = last_batch ? LogitsFor::kLastToken : LogitsFor::kNone;
+      chunk.logits = logits.data();
     }
-    TRY(forward_batch(pool, tokens.subspan(begin, count), start_pos + begin, cache, which, out));
+    TRY(forward_chunks(pool, std::span(&chunk, 1)));
   }
   return {};
 }
 
-Status Model::forward_batch(ThreadPool& pool, std::span<const int32_t> tokens, int64_t start_pos, KvCache& cache,
-                            LogitsFor which, float* logits) {
+Status Model::forward_chunks(ThreadPool& pool, std::span<const SequenceChunk> chunks) {
   const HParams& h = hparams_;
-  const int64_t n = static_cast<int64_t>(tokens.size());
+  int64_t n = 0, longest_context = 0;
+  for (const SequenceChunk& chunk : chunks) {
+    const int64_t count = static_cast<int64_t>(chunk.tokens.size());
+    if (count == 0 || chunk.cache == nullptr) return invalid_argument("a sequence chunk needs tokens and a cache");
+    if (chunk.start_pos < 0 || chunk.start_pos + count > chunk.cache->capacity()) {
+      return out_of_range("positions ", chunk.start_pos, "..", chunk.start_pos + count - 1,
+                          " exceed the context of ", chunk.cache->capacity(), " tokens");
+    }
+    for (int32_t token : chunk.tokens) {
+      if (token < 0 || token >= h.vocab_size) {
+        return out_of_range("token id ", token, " is outside the vocabulary (0..", h.vocab_size - 1, ")");
+      }
+    }
+    n += count;
+    longest_context = std::max(longest_context, chunk.start_pos + count);
+  }
+  if (n > kMaxBatch) return invalid_argument("a batch of ", n, " tokens exceeds ", kMaxBatch);
+
   Buffers& b = buffers_;
   auto ensure = [](std::vector<float>& buffer, int64_t size) {
     if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(size);
@@ -54,34 +63,64 @@ Status Model::forward_batch(ThreadPool& pool, std::span<const int32_t> tokens, i
   ensure(b.gate, n * h.intermediate_size);
   ensure(b.up, n * h.intermediate_size);
   // attention() scores every query head of a KV group at once.
-  ensure(b.scores, static_cast<int64_t>(pool.size()) * (start_pos + n) * (h.num_attention_heads / h.num_key_value_heads));
-  b.positions.resize(n);
-  for (int64_t t = 0; t < n; ++t) b.positions[t] = start_pos + t;
+  ensure(b.scores,
+         static_cast<int64_t>(pool.size()) * longest_context * (h.num_attention_heads / h.num_key_value_heads));
+  b.positions.clear();
+  for (const SequenceChunk& chunk : chunks) {
+    for (size_t t = 0; t < chunk.tokens.size(); ++t) b.positions.push_back(chunk.start_pos + static_cast<int64_t>(t));
+  }
 
   // x [n, hidden] = embedding rows
   const kernels::KernelTable& k = kernels::kernels();
   const kernels::MatrixView& embedding = weights_.token_embedding;
-  for (int64_t t = 0; t < n; ++t) {
-    const auto* row = static_cast<const std::byte*>(embedding.data) + tokens[t] * embedding.row_stride;
-    k.dequantize_row[kernels::slot(embedding.type)](row, b.x.data() + t * h.hidden_size, h.hidden_size);
+  int64_t row = 0;
+  for (const SequenceChunk& chunk : chunks) {
+    for (int32_t token : chunk.tokens) {
+      const auto* source = static_cast<const std::byte*>(embedding.data) + token * embedding.row_stride;
+      k.dequantize_row[kernels::slot(embedding.type)](source, b.x.data() + row++ * h.hidden_size, h.hidden_size);
+    }
   }
 
   for (int64_t layer = 0; layer < h.num_hidden_layers; ++layer) {
-    layer_forward(pool, weights_.layers[layer], layer, n, start_pos, cache);
+    layer_forward(pool, weights_.layers[layer], layer, chunks, n);
   }
-  if (logits == nullptr) return {};
 
-  // Only the rows whose logits are wanted go through the output projection.
-  const int64_t first = which == LogitsFor::kAllTokens ? 0 : n - 1;
-  const int64_t rows = n - first;
-  rms_norm(b.x.data() + first * h.hidden_size, weights_.output_norm, rows, h.hidden_size, h.rms_norm_eps,
-           b.normed.data());
-  kernels::matmul(pool, weights_.output, b.normed.data(), rows, logits, b.scratch);
+  // Gather the rows whose logits are wanted, then one output projection.
+  std::vector<float>& rows = b.logits_rows;
+  rows.clear();
+  int64_t first_row = 0;
+  for (const SequenceChunk& chunk : chunks) {
+    const int64_t count = static_cast<int64_t>(chunk.tokens.size());
+    const int64_t from = chunk.logits_for == LogitsFor::kAllTokens ? 0 : count - 1;
+    if (chunk.logits_for != LogitsFor::kNone) {
+      const float* source = b.x.data() + (first_row + from) * h.hidden_size;
+      rows.insert(rows.end(), source, source + (count - from) * h.hidden_size);
+    }
+    first_row += count;
+  }
+  const int64_t n_rows = static_cast<int64_t>(rows.size()) / h.hidden_size;
+  if (n_rows == 0) return {};
+  ensure(b.normed, n_rows * h.hidden_size);
+  rms_norm(rows.data(), weights_.output_norm, n_rows, h.hidden_size, h.rms_norm_eps, b.normed.data());
+  const bool single = chunks.size() == 1;
+  std::vector<float>& gathered = b.gathered_logits;
+  if (!single) ensure(gathered, n_rows * h.vocab_size);
+  float* out = single ? chunks[0].logits : gathered.data();
+  kernels::matmul(pool, weights_.output, b.normed.data(), n_rows, out, b.scratch);
+  if (!single) {  // scatter the logits rows back to each sequence
+    const float* source = gathered.data();
+    for (const SequenceChunk& chunk : chunks) {
+      if (chunk.logits_for == LogitsFor::kNone) continue;
+      const int64_t count = chunk.logits_for == LogitsFor::kAllTokens ? static_cast<int64_t>(chunk.tokens.size()) : 1;
+      std::copy(source, source + count * h.vocab_size, chunk.logits);
+      source += count * h.vocab_size;
+    }
+  }
   return {};
 }
 
-void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer, int64_t n, int64_t start_pos,
-                          KvCache& cache) {
+void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer, std::span<const SequenceChunk> chunks,
+                          int64_t n) {
   const HParams& h = hparams_;
   Buffers& b = buffers_;
   float* x = b.x.data();
@@ -110,11 +149,17 @@ void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer
                         .freq_factors = weights_.rope_freq_factors};
   apply_rope(b.q.data(), n, h.num_attention_heads, b.positions, rope);
   apply_rope(b.k.data(), n, h.num_key_value_heads, b.positions, rope);
-  cache.store(layer, start_pos, n, b.k.data(), b.v.data());
   const AttentionShape shape{.n_heads = h.num_attention_heads,
                              .n_kv_heads = h.num_key_value_heads,
                              .head_dim = h.head_dim};
-  attention(pool, b.q.data(), n, start_pos, cache, layer, shape, b.attn.data(), b.scores);
+  int64_t row = 0;
+  for (const SequenceChunk& chunk : chunks) {  // each sequence attends to its own cache
+    const int64_t count = static_cast<int64_t>(chunk.tokens.size());
+    chunk.cache->store(layer, chunk.start_pos, count, b.k.data() + row * h.kv_size(), b.v.data() + row * h.kv_size());
+    attention(pool, b.q.data() + row * h.q_size(), count, chunk.start_pos, *chunk.cache, layer, shape,
+              b.attn.data() + row * h.q_size(), b.scores);
+    row += count;
+  }
   kernels::matmul(pool, w.attn_output, b.attn.data(), n, b.normed.data(), b.scratch);  // [n, hidden]
   add_in_place(x, b.normed.data(), n * h.hidden_size);
 
