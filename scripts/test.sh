@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+# Compiler caching that also hits across clones in other folders.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules ]]; then
   npm ci --no-audit --no-fund --loglevel=error
