@@ -1,0 +1,151 @@
+// `loom serve`: the OpenAI-compatible HTTP server, on a model
+// (`loom serve MODEL.gguf`) or on a replay script for tests without weights
+// (`loom serve --replay SCRIPT.json --tokenizer tokenizer.json|MODEL.gguf`).
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <pthread.h>
+
+#include "cli/commands.h"
+#include "cli/engine_options.h"
+#include "model/gguf_file.h"
+#include "model/model.h"
+#include "runtime/generator.h"
+#include "server/model_backend.h"
+#include "server/replay_backend.h"
+#include "server/server.h"
+
+namespace loom::cli {
+namespace {
+
+struct ServeOptions {
+  std::string model_path;
+  std::string replay_path;
+  std::string tokenizer_path;
+  std::string model_name;
+  std::string family;
+  std::string api_key_file;
+  server::ServerOptions server;
+  double max_body_mb = 16;
+  EngineOptions engine;
+};
+
+// Waits for SIGINT/SIGTERM (blocked in every thread) and stops the server.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(server::Server& server) : thread_([this, &server] { watch(server); }) {}
+  ~SignalWatcher() {
+    done_.store(true);
+    thread_.join();
+  }
+
+ private:
+  void watch(server::Server& server) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    const timespec poll{0, 100'000'000};
+    while (!done_.load()) {
+      if (sigtimedwait(&signals, nullptr, &poll) > 0) {
+        std::fprintf(stderr, "loom serve: shutting down\n");
+        server.stop();
+        return;
+      }
+    }
+  }
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+void block_shutdown_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+Result<std::unique_ptr<text::Tokenizer>> load_tokenizer(const std::string& path) {
+  if (path.ends_with(".gguf")) {
+    const model::GgufFile file = TRY(model::GgufFile::open(path));
+    return text::Tokenizer::from_gguf(file);
+  }
+  const std::filesystem::path config = std::filesystem::path(path).parent_path() / "tokenizer_config.json";
+  return text::Tokenizer::from_hf_files(path, std::filesystem::exists(config) ? config.string() : "");
+}
+
+Status serve(server::Server& http, const std::string& what) {
+  TRY(http.bind());
+  std::fprintf(stderr, "loom serve: %s on http://%s:%d\n", what.c_str(), "127.0.0.1", http.port());
+  std::fflush(stderr);
+  SignalWatcher watcher(http);
+  return http.serve();
+}
+
+Status run_serve(ServeOptions& options) {
+  block_shutdown_signals();
+  options.server.max_body_bytes = static_cast<size_t>(options.max_body_mb * 1024 * 1024);
+  if (!options.api_key_file.empty()) options.server.api_keys = TRY(server::load_api_keys(options.api_key_file));
+  server::ServingModelOptions model_options;
+  if (!options.family.empty()) model_options.family = TRY(chat::parse_family(options.family));
+
+  if (!options.replay_path.empty()) {
+    const std::string tokenizer_path = options.tokenizer_path.empty() ? options.model_path : options.tokenizer_path;
+    if (tokenizer_path.empty()) return invalid_argument("--replay needs --tokenizer (tokenizer.json or a .gguf)");
+    const std::unique_ptr<text::Tokenizer> tokenizer = TRY(load_tokenizer(tokenizer_path));
+    model_options.id = options.model_name.empty() ? "loom-replay" : options.model_name;
+    model_options.context_length = options.engine.context > 0 ? options.engine.context : 131072;
+    const server::ServingModel model = TRY(server::ServingModel::create(*tokenizer, model_options));
+    auto backend = TRY(server::ReplayBackend::from_file(options.replay_path, *tokenizer, model_options.context_length));
+    server::Server http(model, *backend, options.server);
+    return serve(http, str_cat("replaying ", options.replay_path, " (", chat::family_name(model.family()), ")"));
+  }
+
+  if (options.model_path.empty()) return invalid_argument("give a MODEL.gguf or --replay SCRIPT.json");
+  TRY(apply_engine_options(options.engine));
+  auto loaded = TRY(model::Model::load(options.model_path));
+  auto tokenizer = TRY(text::Tokenizer::from_gguf(loaded->file()));
+  const int64_t context = options.engine.context > 0 ? options.engine.context
+                                                      : std::min<int64_t>(loaded->hparams().max_position_embeddings, 8192);
+  ThreadPool pool(options.engine.threads);
+  runtime::Generator generator =
+      TRY(runtime::Generator::create(*loaded, *tokenizer, pool, TRY(kv_cache_type(options.engine)), context));
+  model_options.id = options.model_name.empty() ? std::filesystem::path(options.model_path).stem().string() : options.model_name;
+  model_options.context_length = context;
+  const server::ServingModel model = TRY(server::ServingModel::create(*tokenizer, model_options));
+  server::ModelBackend backend(generator, model.family());
+  server::Server http(model, backend, options.server);
+  return serve(http, str_cat("serving ", model_options.id, " (", chat::family_name(model.family()), ", context ", context, ")"));
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, ExitCode& exit_code) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* command = app.add_subcommand("serve", "OpenAI-compatible HTTP server (chat completions, responses, models)");
+  command->add_option("model", options->model_path, "MODEL.gguf to serve")->check(CLI::ExistingFile);
+  command->add_option("--replay", options->replay_path, "Answer with the scripted raw outputs of SCRIPT.json (docs/api.md)")
+      ->check(CLI::ExistingFile);
+  command->add_option("--tokenizer", options->tokenizer_path, "tokenizer.json (with tokenizer_config.json beside it) or a .gguf, for --replay")
+      ->check(CLI::ExistingFile);
+  command->add_option("--host", options->server.host, "Address to bind")->capture_default_str();
+  command->add_option("--port", options->server.port, "Port to bind (0: any free port)")->capture_default_str();
+  command->add_option("--model-name", options->model_name, "Model id listed by /v1/models");
+  command->add_option("--family", options->family, "Output format family (default: detected from the chat template)");
+  command->add_option("--api-key-file", options->api_key_file, "File with one API key per line; requests then need Authorization: Bearer KEY")
+      ->check(CLI::ExistingFile);
+  command->add_option("--max-body-mb", options->max_body_mb, "Largest request body in MiB")->capture_default_str();
+  command->add_option("--price-input", options->server.prices.input, "USD per million input tokens")->capture_default_str();
+  command->add_option("--price-cached", options->server.prices.cached_input, "USD per million cached input tokens")->capture_default_str();
+  command->add_option("--price-output", options->server.prices.output, "USD per million output tokens")->capture_default_str();
+  command->add_option("--http-threads", options->server.http_threads, "HTTP worker threads")->capture_default_str();
+  add_engine_options(*command, options->engine);
+  command->callback([options, &exit_code] {
+    if (Status status = run_serve(*options); !status.ok()) exit_code.value = report_error(status);
+  });
+}
+
+}  // namespace loom::cli

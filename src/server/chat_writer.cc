@@ -1,0 +1,119 @@
+// chat.completion and chat.completion.chunk, shaped as the hosted API sends
+// them (the captured fixtures in shared/fixtures/clients are the reference).
+#include "server/chat_writer.h"
+
+#include "chat/message.h"
+
+namespace loom::server {
+
+using nlohmann::json;
+
+std::string sse_data(const json& payload) { return "data: " + chat::dump_json(payload) + "\n\n"; }
+
+std::string_view finish_reason_name(FinishReason finish) {
+  switch (finish) {
+    case FinishReason::kLength: return "length";
+    case FinishReason::kToolCalls: return "tool_calls";
+    default: return "stop";
+  }
+}
+
+json chat_usage_json(const Usage& usage) {
+  return {{"prompt_tokens", usage.prompt_tokens},
+          {"completion_tokens", usage.completion_tokens},
+          {"total_tokens", usage.prompt_tokens + usage.completion_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", usage.cached_tokens}, {"audio_tokens", 0}}},
+          {"completion_tokens_details",
+           {{"reasoning_tokens", usage.reasoning_tokens},
+            {"audio_tokens", 0},
+            {"accepted_prediction_tokens", 0},
+            {"rejected_prediction_tokens", 0}}},
+          {"cost", usage.cost_usd}};
+}
+
+json chat_completion_json(const ResponseIdentity& identity, const GenerationOutcome& outcome) {
+  const chat::ParsedOutput& output = outcome.output;
+  json message = {{"role", "assistant"},
+                  {"content", output.content.empty() && !output.tool_calls.empty() ? json() : json(output.content)},
+                  {"refusal", nullptr},
+                  {"annotations", json::array()}};
+  if (!output.reasoning.empty()) message["reasoning_content"] = output.reasoning;
+  if (!output.tool_calls.empty()) {
+    json calls = json::array();
+    for (const chat::ToolCall& call : output.tool_calls)
+      calls.push_back({{"id", call.id}, {"type", "function"}, {"function", {{"name", call.name}, {"arguments", call.arguments}}}});
+    message["tool_calls"] = std::move(calls);
+  }
+  return {{"id", identity.id},
+          {"object", "chat.completion"},
+          {"created", identity.created},
+          {"model", identity.model},
+          {"choices",
+           json::array({{{"index", 0}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", finish_reason_name(outcome.finish)}}})},
+          {"usage", chat_usage_json(outcome.usage)},
+          {"service_tier", "default"},
+          {"system_fingerprint", nullptr}};
+}
+
+std::string ChatStreamWriter::chunk(json delta, const json& finish_reason) const {
+  return sse_data({{"id", identity_.id},
+                   {"object", "chat.completion.chunk"},
+                   {"created", identity_.created},
+                   {"model", identity_.model},
+                   {"service_tier", "default"},
+                   {"system_fingerprint", nullptr},
+                   {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}})},
+                   {"usage", nullptr}});
+}
+
+std::vector<std::string> ChatStreamWriter::start() {
+  return {chunk({{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}})};
+}
+
+std::vector<std::string> ChatStreamWriter::events(const std::vector<chat::ParseEvent>& events) {
+  std::vector<std::string> frames;
+  for (const chat::ParseEvent& event : events) {
+    switch (event.kind) {
+      case chat::ParseEvent::Kind::kReasoningDelta:
+        frames.push_back(chunk({{"reasoning_content", event.text}}));
+        break;
+      case chat::ParseEvent::Kind::kContentDelta:
+        frames.push_back(chunk({{"content", event.text}}));
+        break;
+      case chat::ParseEvent::Kind::kToolCallStart:
+        frames.push_back(chunk({{"tool_calls", json::array({{{"index", event.index},
+                                                              {"id", event.id},
+                                                              {"type", "function"},
+                                                              {"function", {{"name", event.name}, {"arguments", ""}}}}})}}));
+        break;
+      case chat::ParseEvent::Kind::kToolCallArgumentsDelta:
+        frames.push_back(chunk({{"tool_calls", json::array({{{"index", event.index}, {"function", {{"arguments", event.text}}}}})}}));
+        break;
+      case chat::ParseEvent::Kind::kToolCallEnd:
+        break;
+    }
+  }
+  return frames;
+}
+
+std::vector<std::string> ChatStreamWriter::finish(const GenerationOutcome& outcome) {
+  std::vector<std::string> frames = {chunk(json::object(), finish_reason_name(outcome.finish))};
+  if (include_usage_) {
+    frames.push_back(sse_data({{"id", identity_.id},
+                               {"object", "chat.completion.chunk"},
+                               {"created", identity_.created},
+                               {"model", identity_.model},
+                               {"service_tier", "default"},
+                               {"system_fingerprint", nullptr},
+                               {"choices", json::array()},
+                               {"usage", chat_usage_json(outcome.usage)}}));
+  }
+  frames.push_back("data: [DONE]\n\n");
+  return frames;
+}
+
+std::vector<std::string> ChatStreamWriter::error(const json& error_body) {
+  return {sse_data(error_body), "data: [DONE]\n\n"};
+}
+
+}  // namespace loom::server

@@ -1,0 +1,44 @@
+// Chat Completions output: the chat.completion object, and the
+// chat.completion.chunk SSE stream built from parse events.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/generation.h"
+
+namespace loom::server {
+
+struct ResponseIdentity {
+  std::string id;      // chatcmpl-... / resp_...
+  int64_t created = 0;  // unix seconds
+  std::string model;   // echoed as the client named it
+};
+
+nlohmann::json chat_usage_json(const Usage& usage);
+std::string_view finish_reason_name(FinishReason finish);
+nlohmann::json chat_completion_json(const ResponseIdentity& identity, const GenerationOutcome& outcome);
+
+// SSE "data: ...\n\n" frames for a streamed chat completion.
+class ChatStreamWriter {
+ public:
+  ChatStreamWriter(ResponseIdentity identity, bool include_usage)
+      : identity_(std::move(identity)), include_usage_(include_usage) {}
+  std::vector<std::string> start();
+  std::vector<std::string> events(const std::vector<chat::ParseEvent>& events);
+  std::vector<std::string> finish(const GenerationOutcome& outcome);
+  // An error after the stream started: an error frame, then [DONE].
+  std::vector<std::string> error(const nlohmann::json& error_body);
+
+ private:
+  std::string chunk(nlohmann::json delta, const nlohmann::json& finish_reason = nullptr) const;
+
+  ResponseIdentity identity_;
+  bool include_usage_;
+};
+
+std::string sse_data(const nlohmann::json& payload);
+
+}  // namespace loom::server

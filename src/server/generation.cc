@@ -1,0 +1,62 @@
+// The token loop shared by every route and backend.
+#include "server/generation.h"
+
+
+namespace loom::server {
+
+double cost_usd(const Usage& usage, const Prices& prices) {
+  const double uncached = static_cast<double>(usage.prompt_tokens - usage.cached_tokens);
+  return (uncached * prices.input + static_cast<double>(usage.cached_tokens) * prices.cached_input +
+          static_cast<double>(usage.completion_tokens) * prices.output) / 1e6;
+}
+
+Result<GenerationOutcome> run_generation(const ServingModel& model, CompletionBackend& backend,
+                                         const GenerationRequest& request, const PreparedPrompt& prompt,
+                                         const Prices& prices, const EventCallback& on_events,
+                                         const std::atomic<bool>& cancelled) {
+  BackendRequest backend_request;
+  backend_request.prompt_ids = prompt.ids;
+  const int64_t room = model.context_length() - static_cast<int64_t>(prompt.ids.size());
+  backend_request.max_tokens = request.max_output_tokens > 0 ? std::min(request.max_output_tokens, room) : room;
+  backend_request.sampling = request.sampling;
+  backend_request.tools = request.tools;
+  backend_request.tool_choice = request.tool_choice;
+  backend_request.response_format = request.response_format;
+  backend_request.json_schema = request.json_schema;
+
+  std::unique_ptr<chat::OutputParser> parser = chat::make_output_parser(model.family(), prompt.parser_options);
+  GenerationOutcome outcome;
+  outcome.usage.prompt_tokens = static_cast<int64_t>(prompt.ids.size());
+  bool in_reasoning = prompt.parser_options.starts_in_reasoning;
+  bool client_gone = false;
+  std::vector<chat::ParseEvent> events;
+
+  // A token counts as reasoning when the parser was inside the reasoning block
+  // before it or it produced reasoning text.
+  const auto on_token = [&](int32_t token, std::string_view text) {
+    if (token >= 0) ++outcome.usage.completion_tokens;
+    events.clear();
+    parser->feed(text, events);
+    bool reasoning_token = in_reasoning;
+    for (const chat::ParseEvent& event : events) {
+      if (event.kind == chat::ParseEvent::Kind::kReasoningDelta) reasoning_token = in_reasoning = true;
+      else in_reasoning = false;
+    }
+    if (reasoning_token && token >= 0) ++outcome.usage.reasoning_tokens;
+    if (!events.empty() && !on_events(events)) client_gone = true;
+    return !client_gone;
+  };
+  const BackendResult result = TRY(backend.generate(backend_request, on_token, cancelled));
+  events.clear();
+  parser->finish(events);
+  if (!events.empty() && !client_gone) on_events(events);
+
+  outcome.output = parser->result();
+  outcome.finish = client_gone ? FinishReason::kCancelled : result.finish;
+  if (outcome.finish == FinishReason::kStop && !outcome.output.tool_calls.empty()) outcome.finish = FinishReason::kToolCalls;
+  outcome.usage.cached_tokens = result.cached_prompt_tokens;
+  outcome.usage.cost_usd = cost_usd(outcome.usage, prices);
+  return outcome;
+}
+
+}  // namespace loom::server

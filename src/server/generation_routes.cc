@@ -1,0 +1,137 @@
+// The generation routes: validate the body, render and tokenize the prompt
+// (errors here are plain HTTP errors), then run the generation either into one
+// JSON response or into an SSE stream (errors there are stream events).
+#include <chrono>
+#include <memory>
+
+#include "chat/message.h"
+#include "server/api_error.h"
+#include "server/chat_writer.h"
+#include "server/responses_writer.h"
+#include "server/route_context.h"
+
+namespace loom::server {
+namespace {
+
+using nlohmann::json;
+
+struct PendingGeneration {
+  GenerationRequest request;
+  PreparedPrompt prompt;
+  ResponseIdentity identity;
+};
+
+void count_usage(const RouteContext& context, const Usage& usage) {
+  context.counters.prompt_tokens += usage.prompt_tokens;
+  context.counters.completion_tokens += usage.completion_tokens;
+  context.counters.cached_tokens += usage.cached_tokens;
+  context.counters.cost_micro_usd += static_cast<int64_t>(usage.cost_usd * 1e6);
+}
+
+Result<GenerationOutcome> generate(const RouteContext& context, const PendingGeneration& pending, const EventCallback& on_events) {
+  context.counters.active++;
+  const auto start = std::chrono::steady_clock::now();
+  Result<GenerationOutcome> outcome = run_generation(context.model, context.backend, pending.request, pending.prompt,
+                                                     context.options.prices, on_events, context.stopping);
+  context.counters.generation_micros +=
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  context.counters.active--;
+  if (outcome.ok()) count_usage(context, outcome->usage);
+  else context.counters.errors++;
+  return outcome;
+}
+
+Result<std::shared_ptr<PendingGeneration>> prepare(const RouteContext& context, Api api, const std::string& body) {
+  const json parsed = TRY(parse_body(body));
+  auto pending = std::make_shared<PendingGeneration>();
+  pending->request = api == Api::kChatCompletions ? TRY(parse_chat_request(parsed, context.options.limits))
+                                                  : TRY(parse_responses_request(parsed, context.options.limits));
+  TRY(context.model.check_model(pending->request.model));
+  pending->identity.id = random_id(api == Api::kChatCompletions ? "chatcmpl-" : "resp_");
+  pending->identity.created = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
+  pending->identity.model = pending->request.model;
+  pending->prompt = TRY(context.model.prepare(pending->request, pending->identity.id));
+  return pending;
+}
+
+void send_json(httplib::Response& response, const json& body) {
+  response.set_content(chat::dump_json(body), "application/json");
+}
+
+void stream_chat(const RouteContext& context, std::shared_ptr<PendingGeneration> pending, httplib::DataSink& sink) {
+  ChatStreamWriter writer(pending->identity, pending->request.include_usage);
+  const auto write = [&](const std::vector<std::string>& frames) {
+    for (const std::string& frame : frames)
+      if (!sink.is_writable() || !sink.write(frame.data(), frame.size())) return false;
+    return true;
+  };
+  if (!write(writer.start())) return;
+  Result<GenerationOutcome> outcome =
+      generate(context, *pending, [&](const std::vector<chat::ParseEvent>& events) { return write(writer.events(events)); });
+  if (!outcome.ok()) {
+    write(writer.error(api_error_json(api_error_from_status(outcome.status()))));
+    return;
+  }
+  if (outcome->finish != FinishReason::kCancelled) write(writer.finish(*outcome));
+}
+
+void stream_responses(const RouteContext& context, std::shared_ptr<PendingGeneration> pending, httplib::DataSink& sink) {
+  ResponsesStreamWriter writer(pending->identity, pending->request);
+  const auto write = [&](const std::vector<std::string>& frames) {
+    for (const std::string& frame : frames)
+      if (!sink.is_writable() || !sink.write(frame.data(), frame.size())) return false;
+    return true;
+  };
+  if (!write(writer.start())) return;
+  Result<GenerationOutcome> outcome =
+      generate(context, *pending, [&](const std::vector<chat::ParseEvent>& events) { return write(writer.events(events)); });
+  if (!outcome.ok()) {
+    const ApiError error = api_error_from_status(outcome.status());
+    write(writer.failed(error.code.empty() ? error.type : error.code, error.message));
+    return;
+  }
+  if (outcome->finish != FinishReason::kCancelled) write(writer.finish(*outcome));
+}
+
+}  // namespace
+
+void handle_generation(const RouteContext& context, Api api, const httplib::Request& request, httplib::Response& response) {
+  context.counters.requests++;
+  Result<std::shared_ptr<PendingGeneration>> prepared = prepare(context, api, request.body);
+  if (!prepared.ok()) {
+    context.counters.errors++;
+    send_error(response, prepared.status());
+    return;
+  }
+  std::shared_ptr<PendingGeneration> pending = std::move(*prepared);
+  if (pending->request.stream) {
+    response.set_header("Cache-Control", "no-cache");
+    response.set_chunked_content_provider("text/event-stream", [&context, api, pending](size_t, httplib::DataSink& sink) {
+      if (api == Api::kChatCompletions) stream_chat(context, pending, sink);
+      else stream_responses(context, pending, sink);
+      sink.done();
+      return true;
+    });
+    return;
+  }
+  const auto ignore_events = [](const std::vector<chat::ParseEvent>&) { return true; };
+  Result<GenerationOutcome> outcome = generate(context, *pending, ignore_events);
+  if (!outcome.ok()) {
+    send_error(response, outcome.status());
+    return;
+  }
+  if (api == Api::kChatCompletions) {
+    send_json(response, chat_completion_json(pending->identity, *outcome));
+    return;
+  }
+  json items = response_output_items(pending->identity, pending->request, outcome->output);
+  json body = response_json(pending->identity, pending->request, "completed", std::move(items), &outcome->usage);
+  if (outcome->finish == FinishReason::kLength) {
+    body["status"] = "incomplete";
+    body["incomplete_details"] = {{"reason", "max_output_tokens"}};
+  }
+  send_json(response, body);
+}
+
+}  // namespace loom::server

@@ -1,0 +1,81 @@
+// Generation on a real model through runtime::Generator, with grammar
+// constraints for tool_choice=required/named and response_format JSON.
+#include "server/model_backend.h"
+
+#include "chat/family.h"
+#include "sample/json_schema.h"
+#include "sample/tool_call_grammar.h"
+
+namespace loom::server {
+namespace {
+
+std::shared_ptr<const sample::VocabTrie> make_vocab(const text::Tokenizer& tokenizer) {
+  std::vector<std::string> bytes;
+  bytes.reserve(static_cast<size_t>(tokenizer.vocab_size()));
+  for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) bytes.emplace_back(tokenizer.token_bytes(id));
+  const auto end = tokenizer.end_of_generation_ids();
+  return std::make_shared<const sample::VocabTrie>(std::move(bytes), std::vector<int32_t>(end.begin(), end.end()));
+}
+
+FinishReason finish_from(runtime::FinishReason reason) {
+  switch (reason) {
+    case runtime::FinishReason::kLength:
+    case runtime::FinishReason::kContextFull:
+      return FinishReason::kLength;
+    case runtime::FinishReason::kCancelled:
+      return FinishReason::kCancelled;
+    default:
+      return FinishReason::kStop;
+  }
+}
+
+}  // namespace
+
+ModelBackend::ModelBackend(runtime::Generator& generator, chat::Family family)
+    : generator_(generator), family_(family), vocab_(make_vocab(generator.tokenizer())) {}
+
+Result<std::unique_ptr<sample::GrammarConstraint>> ModelBackend::constraint_for(const BackendRequest& request) {
+  std::optional<sample::Grammar> grammar;
+  const bool must_call = request.tool_choice.mode == ToolChoiceMode::kRequired || request.tool_choice.mode == ToolChoiceMode::kNamed;
+  if (must_call && !request.tools.empty()) {
+    if (family_ != chat::Family::kHermes)
+      return unimplemented("tool_choice: forcing a tool call is implemented for the hermes (Qwen3) format only, not ",
+                           chat::family_name(family_));
+    std::vector<sample::ToolSchema> schemas;
+    for (const chat::ToolDefinition& tool : request.tools) {
+      if (request.tool_choice.mode == ToolChoiceMode::kNamed && tool.name != request.tool_choice.name) continue;
+      schemas.push_back({.name = tool.name, .parameters = nlohmann::ordered_json(tool.parameters)});
+    }
+    grammar = TRY(sample::tool_call_grammar(schemas, sample::hermes_tool_call_envelope()));
+  } else if (request.response_format == ResponseFormat::kJsonObject) {
+    grammar = sample::json_object_grammar();
+  } else if (request.response_format == ResponseFormat::kJsonSchema) {
+    Result<sample::Grammar> schema_grammar = sample::json_schema_grammar(nlohmann::ordered_json(request.json_schema));
+    if (!schema_grammar.ok()) return invalid_argument("response_format.json_schema.schema: ", schema_grammar.status().message());
+    grammar = std::move(*schema_grammar);
+  }
+  if (!grammar) return std::unique_ptr<sample::GrammarConstraint>();
+  return std::make_unique<sample::GrammarConstraint>(std::make_shared<const sample::Grammar>(std::move(*grammar)), vocab_);
+}
+
+Result<BackendResult> ModelBackend::generate(const BackendRequest& request, const TokenCallback& on_token,
+                                             const std::atomic<bool>& cancelled) {
+  std::unique_ptr<sample::GrammarConstraint> constraint = TRY(constraint_for(request));
+  runtime::GenerationParams params;
+  params.sampling.temperature = static_cast<float>(request.sampling.temperature);
+  params.sampling.top_p = static_cast<float>(request.sampling.top_p);
+  params.sampling.seed = request.sampling.seed.value_or(0);
+  params.max_tokens = static_cast<int32_t>(std::min<int64_t>(request.max_tokens, INT32_MAX));
+  params.stop = request.sampling.stop;
+
+  ++waiting_;
+  std::unique_lock lock(mutex_);
+  --waiting_;
+  if (cancelled.load()) return BackendResult{.finish = FinishReason::kCancelled};
+  const runtime::GenerationResult result = TRY(generator_.generate(
+      request.prompt_ids, params, constraint.get(), nullptr,
+      [&](const runtime::TokenEvent& event) { return on_token(event.token, event.text); }, &cancelled));
+  return BackendResult{.finish = finish_from(result.finish), .cached_prompt_tokens = result.cached_prompt_tokens};
+}
+
+}  // namespace loom::server

@@ -1,0 +1,141 @@
+// Request fields shared by Chat Completions and Responses: the body itself,
+// effort, sampling parameters, and typed accessors that name the bad field.
+#include "server/request.h"
+
+#include <array>
+
+#include "server/request_fields.h"
+
+namespace loom::server {
+namespace {
+
+// Length of the valid UTF-8 sequence at text[pos], or 0 if invalid.
+size_t utf8_sequence_length(std::string_view text, size_t pos) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(pos);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  uint32_t min = 0;
+  if ((lead & 0xE0) == 0xC0) length = 2, min = 0x80;
+  else if ((lead & 0xF0) == 0xE0) length = 3, min = 0x800;
+  else if ((lead & 0xF8) == 0xF0) length = 4, min = 0x10000;
+  else return 0;
+  if (pos + length > text.size()) return 0;
+  uint32_t code = lead & (0xFF >> (length + 1));
+  for (size_t i = 1; i < length; ++i) {
+    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (byte(pos + i) & 0x3F);
+  }
+  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+  return length;
+}
+
+}  // namespace
+
+size_t invalid_utf8_offset(std::string_view text) {
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t length = utf8_sequence_length(text, pos);
+    if (length == 0) return pos;
+    pos += length;
+  }
+  return std::string_view::npos;
+}
+
+Result<nlohmann::json> parse_body(std::string_view text) {
+  if (const size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos)
+    return invalid_argument("[invalid_encoding] The request body is not valid UTF-8 (byte ", bad, ")");
+  nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded())
+    return invalid_argument("[invalid_json] We could not parse the JSON body of your request. Expected a JSON object.");
+  if (!body.is_object()) return invalid_argument("[invalid_json] The request body must be a JSON object.");
+  return body;
+}
+
+std::string_view effort_name(Effort effort) {
+  constexpr std::array<std::string_view, 7> kNames = {"", "none", "minimal", "low", "medium", "high", "xhigh"};
+  return kNames[static_cast<size_t>(effort)];
+}
+
+Result<Effort> parse_effort(std::string_view text, std::string_view param) {
+  for (int value = 1; value <= static_cast<int>(Effort::kXHigh); ++value) {
+    if (effort_name(static_cast<Effort>(value)) == text) return static_cast<Effort>(value);
+  }
+  return invalid_argument(param, ": Invalid value '", text,
+                          "'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high' and 'xhigh'.");
+}
+
+const nlohmann::json* field(const nlohmann::json& object, std::string_view key) {
+  const auto found = object.find(key);
+  if (found == object.end() || found->is_null()) return nullptr;
+  return &*found;
+}
+
+Status read_string(const nlohmann::json& object, std::string_view key, std::string_view path, std::string& out) {
+  const nlohmann::json* value = field(object, key);
+  if (value == nullptr) return {};
+  if (!value->is_string()) return invalid_argument(path, key, " must be a string");
+  out = value->get<std::string>();
+  return {};
+}
+
+Status read_bool(const nlohmann::json& object, std::string_view key, std::string_view path, bool& out) {
+  const nlohmann::json* value = field(object, key);
+  if (value == nullptr) return {};
+  if (!value->is_boolean()) return invalid_argument(path, key, " must be a boolean");
+  out = value->get<bool>();
+  return {};
+}
+
+Status read_number(const nlohmann::json& object, std::string_view key, double min, double max, double& out) {
+  const nlohmann::json* value = field(object, key);
+  if (value == nullptr) return {};
+  if (!value->is_number()) return invalid_argument(key, " must be a number");
+  const double number = value->get<double>();
+  if (!(number >= min && number <= max)) return invalid_argument(key, " must be between ", min, " and ", max);
+  out = number;
+  return {};
+}
+
+Status read_positive_int(const nlohmann::json& object, std::string_view key, int64_t& out) {
+  const nlohmann::json* value = field(object, key);
+  if (value == nullptr) return {};
+  if (!value->is_number_integer()) return invalid_argument(key, " must be an integer");
+  const int64_t number = value->get<int64_t>();
+  if (number < 1) return invalid_argument(key, " must be at least 1");
+  out = number;
+  return {};
+}
+
+Status read_sampling(const nlohmann::json& body, const RequestLimits& limits, SamplingParams& sampling) {
+  TRY(read_number(body, "temperature", 0.0, 2.0, sampling.temperature));
+  TRY(read_number(body, "top_p", 0.0, 1.0, sampling.top_p));
+  if (const nlohmann::json* seed = field(body, "seed")) {
+    if (!seed->is_number_integer()) return invalid_argument("seed must be an integer");
+    sampling.seed = seed->is_number_unsigned() ? seed->get<uint64_t>() : static_cast<uint64_t>(seed->get<int64_t>());
+  }
+  if (const nlohmann::json* stop = field(body, "stop")) {
+    if (stop->is_string()) {
+      sampling.stop.push_back(stop->get<std::string>());
+    } else if (stop->is_array()) {
+      if (stop->size() > limits.max_stop) return invalid_argument("stop must have at most ", limits.max_stop, " entries");
+      for (const auto& entry : *stop) {
+        if (!entry.is_string()) return invalid_argument("stop must be a string or an array of strings");
+        sampling.stop.push_back(entry.get<std::string>());
+      }
+    } else {
+      return invalid_argument("stop must be a string or an array of strings");
+    }
+  }
+  return {};
+}
+
+Status read_model(const nlohmann::json& body, std::string& model) {
+  const nlohmann::json* value = field(body, "model");
+  if (value == nullptr) return invalid_argument("model: you must provide a model parameter");
+  if (!value->is_string()) return invalid_argument("model must be a string");
+  model = value->get<std::string>();
+  if (model.empty()) return invalid_argument("model: you must provide a model parameter");
+  return {};
+}
+
+}  // namespace loom::server
