@@ -98,6 +98,7 @@ Result<ModelTurn> parse_chat_response(std::string_view body) {
     return invalid_argument("the chat completion has no choices");
   const json& choice = (*choices)[0];
   const json message = choice.value("message", json::object());
+  if (!message.is_object()) return invalid_argument("the chat completion's message is not an object");
   ModelTurn turn;
   if (message.contains("content")) turn.content = text_of(message["content"]);
   turn.reasoning = string_at(message, "reasoning_content");
