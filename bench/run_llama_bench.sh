@@ -9,14 +9,14 @@
 # bandwidth roofline (stream bandwidth measured next to each model's runs).
 #
 #   bench/run_llama_bench.sh [BUILD_DIR]        (default build/speed; needs bin/loom)
-#   env: MODELS="qwen3-0.6b:q4_0 llama-3.2-1b:f16 ..."  RUNS=5  PROMPT=512  GEN=128  THREADS=2
+#   env: LOOM=path/to/loom (default BUILD_DIR/bin/loom)  MODELS="qwen3-0.6b:q4_0 llama-3.2-1b:f16 ..."  RUNS=5  PROMPT=512  GEN=128  THREADS=2
 #
 # Long: minutes per model. Never part of the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${1:-build/speed}
-LOOM=$ROOT/$BUILD/bin/loom
+LOOM=${LOOM:-$ROOT/$BUILD/bin/loom}
 RUNS=${RUNS:-5}
 PROMPT=${PROMPT:-512}
 GEN=${GEN:-128}
