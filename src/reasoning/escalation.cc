@@ -13,8 +13,11 @@ double step_entropy(const sample::StepLogprobs& step) {
     if (p > 0) entropy -= p * entry.logprob;
     mass += p;
   }
+  // Every left-out token is at most as likely as the last one listed, so the
+  // left-out mass contributes at least rest * -log(p_last): a lower bound that
+  // is exact for a flat tail.
   const double rest = 1.0 - mass;
-  if (rest > 1e-12) entropy -= rest * std::log(rest);
+  if (rest > 1e-12 && !step.top.empty()) entropy -= rest * static_cast<double>(step.top.back().logprob);
   return entropy;
 }
 

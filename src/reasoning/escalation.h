@@ -30,8 +30,8 @@ struct EscalationConfig {
   Effort ceiling = Effort::kHigh;   // never escalate past this
 };
 
-// Entropy of one step from its top log-probabilities; the mass they leave out
-// counts as one more outcome (a lower bound of the true entropy).
+// Entropy of one step from its top log-probabilities (a lower bound of the
+// true entropy; the left-out mass is taken as spread like the last listed token).
 double step_entropy(const sample::StepLogprobs& step);
 // logprob(top 1) - logprob(top 2); 0 when fewer than two are known.
 double step_margin(const sample::StepLogprobs& step);
