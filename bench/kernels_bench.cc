@@ -1,9 +1,18 @@
-// Kernel microbenchmarks. MatVec (one token, decode) reports bytes_per_second
-// = weight bytes streamed; MatMul (a prefill batch) reports GOP/s counting a
-// multiply-add as 2 operations. Arguments: rows, cols, tokens, threads.
+// Kernel microbenchmarks. MatVec (one token, decode) reports GB/s of weights
+// streamed and %bw, its fraction of a stream-copy bandwidth measured at
+// start-up; MatMul (a prefill batch) reports GOP/s counting a multiply-add as
+// 2 operations and %peak, its fraction of the compute peak of the instruction
+// the kernel is built on (FP32 FMA for f32/f16, BF16 dot for bf16, int8 VNNI
+// for the quantized types) for the threads used. Peaks per core are those of
+// the 2-core AVX-512 host of docs/benchmarks.md; pass --peak_scale=X to scale
+// them for another machine. Arguments: tokens, threads.
 //   loom_kernels_bench --benchmark_filter='MatVec/q4_0/avx512'
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +39,42 @@ std::vector<float> random_floats(int64_t n, uint32_t seed) {
     v = static_cast<float>(static_cast<int32_t>(state)) * 0x1.0p-33f;
   }
   return values;
+}
+
+// Compute peaks per core, in GOP/s (a multiply-add = 2 operations).
+constexpr double kFp32PeakPerCore = 270.0;   // 2 x 512-bit FMA per cycle
+constexpr double kBf16PeakPerCore = 495.0;   // vdpbf16ps
+constexpr double kInt8PeakPerCore = 1050.0;  // vpdpbusd
+double peak_scale = 1.0;
+
+double peak_per_core(DType type, Isa isa) {
+  const double vector_share = isa == Isa::kAvx512 ? 1.0 : isa == Isa::kAvx2 ? 0.5 : 1.0 / 16;
+  switch (type) {
+    case DType::kF32:
+    case DType::kF16: return kFp32PeakPerCore * vector_share * peak_scale;
+    case DType::kBF16: return (isa == Isa::kAvx512 ? kBf16PeakPerCore : kFp32PeakPerCore * vector_share) * peak_scale;
+    default: return kInt8PeakPerCore * vector_share * peak_scale;
+  }
+}
+
+// Bytes read + written per second by memcpy over 2 x 256 MiB, best of 3, on
+// one thread (the MatVec bandwidth ceiling for threads=1; with more threads it
+// is a lower bound).
+double stream_bandwidth() {
+  static const double measured = [] {
+    const size_t bytes = size_t{256} << 20;
+    std::vector<char> source(bytes, 1), destination(bytes, 2);
+    double best = 0.0;
+    for (int pass = 0; pass < 3; ++pass) {
+      const auto start = std::chrono::steady_clock::now();
+      std::memcpy(destination.data(), source.data(), bytes);
+      benchmark::DoNotOptimize(destination.data());
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      best = std::max(best, 2.0 * bytes / seconds);
+    }
+    return best;
+  }();
+  return measured;
 }
 
 // Quantizing 16M weights takes a while; share one copy per type.
@@ -62,9 +107,17 @@ void run_matmul(benchmark::State& state, DType type, Isa isa) {
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(weights.size()));
-  state.counters["GOP/s"] = benchmark::Counter(2.0 * kRows * kCols * tokens * state.iterations() / 1e9,
-                                               benchmark::Counter::kIsRate);
+  const double bytes = static_cast<double>(state.iterations()) * static_cast<double>(weights.size());
+  const double ops = 2.0 * kRows * kCols * tokens * state.iterations();
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GOP/s"] = benchmark::Counter(ops / 1e9, benchmark::Counter::kIsRate);
+  if (tokens == 1) {
+    state.counters["%bw"] = benchmark::Counter(100.0 * bytes / stream_bandwidth(), benchmark::Counter::kIsRate);
+  } else {
+    state.counters["%peak"] =
+        benchmark::Counter(100.0 * ops / 1e9 / (peak_per_core(type, isa) * threads), benchmark::Counter::kIsRate);
+  }
 }
 
 void register_all() {
@@ -94,6 +147,14 @@ void register_all() {
 }  // namespace loom::kernels
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--peak_scale=", 13) == 0) {
+      loom::kernels::peak_scale = std::atof(argv[i] + 13);
+      for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+      --argc;
+      break;
+    }
+  }
   loom::kernels::register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
