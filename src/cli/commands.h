@@ -18,5 +18,6 @@ void add_make_test_model_command(CLI::App& app, ExitCode& exit_code);
 void add_tokenize_commands(CLI::App& app, ExitCode& exit_code);  // tokenize, detokenize
 void add_template_command(CLI::App& app, ExitCode& exit_code);
 void add_serve_command(CLI::App& app, ExitCode& exit_code);
+void add_agent_command(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli

@@ -1,0 +1,161 @@
+// `loom agent "task"`: the coding agent in the current directory (or --cd),
+// against an OpenAI-compatible endpoint or a scripted model, with budgets,
+// sandbox and approval flags, a JSONL transcript and --resume.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+
+#include "agent/console_observer.h"
+#include "agent/http_backend.h"
+#include "agent/loop.h"
+#include "agent/scripted_backend.h"
+#include "agent/transcript.h"
+#include "cli/commands.h"
+#include "cli/engine_options.h"
+
+namespace loom::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct AgentOptions {
+  std::string task;
+  std::string directory;
+  std::string base_url;
+  std::string api_key_env = "OPENAI_API_KEY";
+  std::string model;
+  std::string wire = "chat";
+  std::string script;
+  std::string effort;
+  std::string sandbox = "workspace-write";
+  std::string approval = "on-request";
+  int max_parallel = 4;
+  int max_turns = 50;
+  int64_t max_tokens = 2'000'000;
+  double max_cost = 10.0;
+  int64_t max_seconds = 1800;
+  int64_t context_tokens = 128'000;
+  double price_input = 5.0, price_cached = 0.5, price_output = 30.0;
+  std::string transcript;
+  std::string resume;
+  bool resume_set = false;
+};
+
+// Asks on the terminal; one question at a time across executor threads.
+class TerminalApprover : public agent::Approver {
+ public:
+  agent::ApprovalDecision decide(const agent::ApprovalRequest& request) override {
+    std::lock_guard lock(mutex_);
+    std::fprintf(stderr, "\nThe model wants to run%s:\n  %s\n%s%sAllow? [y]es / [a]lways / [n]o / [q]uit: ",
+                 request.escalated ? " OUTSIDE the sandbox" : "", request.command.c_str(),
+                 request.justification.empty() ? "" : "  reason: ", request.justification.empty() ? "" : (request.justification + "\n").c_str());
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return agent::ApprovalDecision::kAbort;
+    if (answer == "y" || answer == "yes") return agent::ApprovalDecision::kApproved;
+    if (answer == "a" || answer == "always") return agent::ApprovalDecision::kApprovedForSession;
+    if (answer == "q" || answer == "quit") return agent::ApprovalDecision::kAbort;
+    return agent::ApprovalDecision::kDenied;
+  }
+
+ private:
+  std::mutex mutex_;
+};
+
+Result<std::unique_ptr<agent::ModelBackend>> make_backend(const AgentOptions& options) {
+  if (!options.script.empty()) return std::unique_ptr<agent::ModelBackend>(TRY(agent::ScriptedBackend::from_file(options.script)));
+  if (!options.base_url.empty()) {
+    agent::HttpBackendOptions http{.base_url = options.base_url, .model = options.model,
+                                   .wire = TRY(agent::parse_wire_format(options.wire))};
+    if (const char* key = std::getenv(options.api_key_env.c_str())) http.api_key = key;
+    return std::unique_ptr<agent::ModelBackend>(TRY(agent::HttpBackend::create(std::move(http))));
+  }
+  if (!options.model.empty()) {
+    return unimplemented("the in-process backend (--model FILE.gguf without --base-url) is not available yet: "
+                         "run `loom serve FILE.gguf` and pass --base-url http://127.0.0.1:8080/v1");
+  }
+  return invalid_argument("choose a model: --base-url URL --model NAME (OpenAI-compatible endpoint) or --script FILE");
+}
+
+Status run_agent(const AgentOptions& options) {
+  const fs::path directory = options.directory.empty() ? fs::current_path() : fs::path(options.directory);
+  const agent::SandboxMode mode = TRY(agent::parse_sandbox_mode(options.sandbox));
+  const agent::ApprovalPolicy approval = TRY(agent::parse_approval_policy(options.approval));
+  if (mode != agent::SandboxMode::kFullAccess) TRY(agent::check_sandbox_available());
+  agent::Workspace workspace = TRY(agent::Workspace::open(directory, mode));
+  TerminalApprover approver;
+  agent::ToolContext context(std::move(workspace), approval, ::isatty(STDIN_FILENO) ? &approver : nullptr);
+  const agent::ToolRegistry registry = agent::default_tool_registry();
+  std::unique_ptr<agent::ModelBackend> backend = TRY(make_backend(options));
+
+  std::optional<agent::SessionRecord> record;
+  fs::path transcript_path = options.transcript;
+  std::string session_id = agent::new_session_id();
+  if (options.resume_set) {
+    transcript_path = TRY(agent::find_transcript(options.resume, agent::default_sessions_dir()));
+    record = TRY(agent::load_transcript(transcript_path));
+    session_id = record->id;
+  } else if (options.task.empty()) {
+    return invalid_argument("give the task: loom agent \"what to do\" (or --resume)");
+  }
+  if (transcript_path.empty()) transcript_path = agent::default_sessions_dir() / (session_id + ".jsonl");
+  agent::TranscriptWriter transcript = TRY(agent::TranscriptWriter::open(transcript_path));
+
+  agent::LoopOptions loop_options{
+      .max_turns = options.max_turns,
+      .max_tokens = options.max_tokens,
+      .max_cost_usd = options.max_cost,
+      .max_wall = std::chrono::seconds(options.max_seconds),
+      .reasoning_effort = options.effort,
+      .prices = {.input = options.price_input, .cached_input = options.price_cached, .output = options.price_output},
+      .compaction = {.context_tokens = options.context_tokens},
+      .executor = {.max_parallel = options.max_parallel}};
+  agent::ConsoleObserver observer(stderr);
+  agent::AgentLoop loop(*backend, registry, context, loop_options, &transcript, &observer);
+  std::fprintf(stderr, "session %s in %s (%s, %s)\n", session_id.c_str(), context.workspace().root().c_str(),
+               options.sandbox.c_str(), backend->describe().c_str());
+  agent::LoopResult result = record ? TRY(loop.resume(*record, options.task)) : TRY(loop.run(options.task, session_id));
+  observer.print_summary(result, transcript_path.string());
+  if (!result.answer.empty()) std::printf("%s\n", result.answer.c_str());
+  if (result.reason != agent::StopReason::kAnswered)
+    return resource_exhausted("the session stopped before an answer: ", agent::stop_reason_name(result.reason),
+                              "; continue it with --resume ", session_id);
+  return {};
+}
+
+}  // namespace
+
+void add_agent_command(CLI::App& app, ExitCode& exit_code) {
+  auto options = std::make_shared<AgentOptions>();
+  CLI::App* command = app.add_subcommand("agent", "Coding agent: works on a task in the current directory with tools");
+  command->add_option("task", options->task, "What to do (with --resume: an optional follow-up message)");
+  command->add_option("--cd", options->directory, "Workspace directory (default: the current directory)")->check(CLI::ExistingDirectory);
+  command->add_option("--base-url", options->base_url, "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1");
+  command->add_option("--api-key-env", options->api_key_env, "Environment variable holding the API key")->capture_default_str();
+  command->add_option("--model", options->model, "Model name at the endpoint (or FILE.gguf for in-process, not available yet)");
+  command->add_option("--wire", options->wire, "Wire format: chat | responses")->capture_default_str();
+  command->add_option("--script", options->script, "Replay a script.json of model turns instead of a model");
+  command->add_option("--effort", options->effort, "reasoning_effort: low | medium | high | auto");
+  command->add_option("--sandbox", options->sandbox, "read-only | workspace-write | full-access")->capture_default_str();
+  command->add_option("--approval", options->approval, "never | on-request | untrusted")->capture_default_str();
+  command->add_option("--max-parallel", options->max_parallel, "Tool calls run at once")->capture_default_str()->check(CLI::Range(1, 64));
+  command->add_option("--max-turns", options->max_turns, "Model calls per run")->capture_default_str()->check(CLI::PositiveNumber);
+  command->add_option("--max-tokens", options->max_tokens, "Input + output tokens per session (0: no limit)")->capture_default_str();
+  command->add_option("--max-cost", options->max_cost, "USD per session (0: no limit)")->capture_default_str();
+  command->add_option("--max-seconds", options->max_seconds, "Wall time per run (0: no limit)")->capture_default_str();
+  command->add_option("--context-tokens", options->context_tokens, "Context window; compaction starts at 75% (0: never)")->capture_default_str();
+  command->add_option("--price-input", options->price_input, "USD per million input tokens")->capture_default_str();
+  command->add_option("--price-cached", options->price_cached, "USD per million cached input tokens")->capture_default_str();
+  command->add_option("--price-output", options->price_output, "USD per million output tokens")->capture_default_str();
+  command->add_option("--transcript", options->transcript, "Transcript path (default: ~/.loom/sessions/ID.jsonl)");
+  command->add_option("--resume", options->resume, "Continue a session: ID, transcript path, or empty for the latest")
+      ->expected(0, 1);
+  command->callback([options, command, &exit_code] {
+    options->resume_set = command->count("--resume") > 0;
+    if (Status status = run_agent(*options); !status.ok()) exit_code.value = report_error(status);
+  });
+}
+
+}  // namespace loom::cli
