@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "agent/console_observer.h"
 #include "agent/http_backend.h"
@@ -80,16 +81,6 @@ Result<std::unique_ptr<agent::ModelBackend>> make_backend(const AgentOptions& op
 }
 
 Status run_agent(const AgentOptions& options) {
-  const fs::path directory = options.directory.empty() ? fs::current_path() : fs::path(options.directory);
-  const agent::SandboxMode mode = TRY(agent::parse_sandbox_mode(options.sandbox));
-  const agent::ApprovalPolicy approval = TRY(agent::parse_approval_policy(options.approval));
-  if (mode != agent::SandboxMode::kFullAccess) TRY(agent::check_sandbox_available());
-  agent::Workspace workspace = TRY(agent::Workspace::open(directory, mode));
-  TerminalApprover approver;
-  agent::ToolContext context(std::move(workspace), approval, ::isatty(STDIN_FILENO) ? &approver : nullptr);
-  const agent::ToolRegistry registry = agent::default_tool_registry();
-  std::unique_ptr<agent::ModelBackend> backend = TRY(make_backend(options));
-
   std::optional<agent::SessionRecord> record;
   fs::path transcript_path = options.transcript;
   std::string session_id = agent::new_session_id();
@@ -100,6 +91,18 @@ Status run_agent(const AgentOptions& options) {
   } else if (options.task.empty()) {
     return invalid_argument("give the task: loom agent \"what to do\" (or --resume)");
   }
+  // A resumed session works where it started unless --cd says otherwise.
+  fs::path directory = options.directory.empty() ? fs::current_path() : fs::path(options.directory);
+  if (record && options.directory.empty() && !record->workspace.empty()) directory = record->workspace;
+  const agent::SandboxMode mode = TRY(agent::parse_sandbox_mode(options.sandbox));
+  const agent::ApprovalPolicy approval = TRY(agent::parse_approval_policy(options.approval));
+  if (mode != agent::SandboxMode::kFullAccess) TRY(agent::check_sandbox_available());
+  agent::Workspace workspace = TRY(agent::Workspace::open(directory, mode));
+  TerminalApprover approver;
+  agent::ToolContext context(std::move(workspace), approval, ::isatty(STDIN_FILENO) ? &approver : nullptr);
+  const agent::ToolRegistry registry = agent::default_tool_registry();
+  std::unique_ptr<agent::ModelBackend> backend = TRY(make_backend(options));
+
   if (transcript_path.empty()) transcript_path = agent::default_sessions_dir() / (session_id + ".jsonl");
   agent::TranscriptWriter transcript = TRY(agent::TranscriptWriter::open(transcript_path));
 
