@@ -52,7 +52,10 @@ TEST(IsaEndToEnd, EveryInstructionSetPicksTheScalarTopTokens) {
   for (const char* architecture : {"llama", "qwen3"}) {
     for (const char* type : {"f16", "q8_0", "q4_0"}) {
       const std::string path = ::testing::TempDir() + "isa_e2e_" + architecture + "_" + type + ".gguf";
-      ASSERT_TRUE(model::write_test_model({.architecture = architecture, .shape = "tiny", .type = type}, path).ok());
+      model::TestModelOptions options;
+      options.architecture = architecture;
+      options.type = type;
+      ASSERT_TRUE(model::write_test_model(options, path).ok());
       auto model = model::Model::load(path);
       ASSERT_TRUE(model.ok()) << model.status().to_string();
       ASSERT_TRUE(kernels::select_isa(Isa::kScalar).ok());
