@@ -19,5 +19,6 @@ void add_tokenize_commands(CLI::App& app, ExitCode& exit_code);  // tokenize, de
 void add_template_command(CLI::App& app, ExitCode& exit_code);
 void add_serve_command(CLI::App& app, ExitCode& exit_code);
 void add_agent_command(CLI::App& app, ExitCode& exit_code);
+void add_perf_command(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli
