@@ -35,7 +35,10 @@ std::string slurp(const fs::path& path) {
 // "on http://127.0.0.1:PORT" line. The destructor sends SIGTERM and reaps it.
 class LoomServe {
  public:
-  explicit LoomServe(const std::string& script_path) {
+  explicit LoomServe(const std::string& script_path)
+      : LoomServe({"serve", "--replay", script_path, "--tokenizer", qwen3_tokenizer_path(), "--port", "0"}) {}
+
+  explicit LoomServe(std::vector<std::string> args) {
     int pipe_fds[2];
     if (::pipe(pipe_fds) != 0) return;
     pid_ = ::fork();
@@ -43,9 +46,10 @@ class LoomServe {
       ::dup2(pipe_fds[1], STDERR_FILENO);
       ::close(pipe_fds[0]);
       ::close(pipe_fds[1]);
-      const std::string tokenizer = qwen3_tokenizer_path();
-      ::execl(LOOM_BINARY, LOOM_BINARY, "serve", "--replay", script_path.c_str(), "--tokenizer", tokenizer.c_str(),
-              "--port", "0", static_cast<char*>(nullptr));
+      std::vector<char*> argv = {const_cast<char*>(LOOM_BINARY)};
+      for (std::string& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      ::execv(LOOM_BINARY, argv.data());
       ::_exit(127);
     }
     ::close(pipe_fds[1]);
@@ -108,6 +112,30 @@ TEST_P(SdkSeedCalls, RunWithoutClientErrors) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, SdkSeedCalls, ::testing::Values("openai6", "openai7"));
+
+// The same calls on a random-weight Qwen3-vocabulary model served by the real engine.
+class ModelServe : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ModelServe, SeedCallsGrammarOverflowAndCancellation) {
+  if (!prerequisites_present()) GTEST_SKIP() << "needs " << LOOM_BINARY << " and node_modules";
+  const fs::path model = fs::temp_directory_path() / ("loom-serve-tiny-" + std::to_string(::getpid()) + ".gguf");
+  const auto made = loom::testing::run_command(std::string("'") + LOOM_BINARY + "' make-test-model --arch qwen3 --shape tiny --tokenizer '" +
+                                               qwen3_tokenizer_path() + "' -o '" + model.string() + "' >/dev/null");
+  ASSERT_EQ(made.exit_code, 0);
+  {
+    LoomServe serve({"serve", model.string(), "--ctx", "2048", "--port", "0", "--threads", "2"});
+    ASSERT_GT(serve.port(), 0) << serve.startup_log();
+    const auto output = loom::testing::run_command("node tests/e2e/sdk_model_calls.mjs " + serve.base_url() + " " + GetParam());
+    EXPECT_EQ(output.exit_code, 0) << output.out;
+    const json report = json::parse(output.out, nullptr, false);
+    ASSERT_TRUE(report.is_object()) << output.out;
+    EXPECT_TRUE(report["problems"].empty()) << report.dump();
+    EXPECT_EQ(serve.stop(), 0);
+  }
+  fs::remove(model);
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, ModelServe, ::testing::Values("openai6", "openai7"));
 
 struct CodexRun {
   int exit_code = -1;
