@@ -88,7 +88,10 @@ Result<std::string> ServingModel::render(const GenerationRequest& request) const
 Result<PreparedPrompt> ServingModel::prepare(const GenerationRequest& request, std::string_view id_seed) const {
   PreparedPrompt prepared;
   prepared.text = TRY(render(request));
-  prepared.ids = tokenizer_->encode(prepared.text, /*add_special=*/true);
+  // Templates that write the BOS token themselves must not get a second one.
+  const std::optional<int32_t> bos = tokenizer_->bos_id();
+  const bool template_has_bos = bos && prepared.text.starts_with(tokenizer_->piece(*bos));
+  prepared.ids = tokenizer_->encode(prepared.text, /*add_special=*/!template_has_bos);
   const int64_t prompt_tokens = static_cast<int64_t>(prepared.ids.size());
   if (prompt_tokens >= options_.context_length ||
       (request.max_output_tokens > 0 && prompt_tokens + request.max_output_tokens > options_.context_length))
