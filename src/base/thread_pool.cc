@@ -109,9 +109,11 @@ void ThreadPool::run_impl(int64_t n_chunks, Trampoline trampoline, void* context
     caller_sleeping_.store(0, std::memory_order_relaxed);
   }
   // Close the job, then wait for workers still inside it (they only find no
-  // chunk left and leave).
+  // chunk left and leave; one descheduled in between gets the core back
+  // through the yield).
   closed_generation_.store(generation, std::memory_order_seq_cst);
-  while (active_workers_.load(std::memory_order_seq_cst) != 0) _mm_pause();
+  const auto none_active = [&] { return active_workers_.load(std::memory_order_seq_cst) == 0; };
+  while (!spin_until(none_active)) std::this_thread::yield();
 }
 
 void ThreadPool::worker_main(int thread) {
