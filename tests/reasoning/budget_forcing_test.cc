@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+
+#include <unistd.h>
 #include <map>
 
 #include "chat/output_parser.h"
@@ -53,7 +55,7 @@ LoadedModel& model_for(const std::string& vocabulary) {
   model::TestModelOptions options{.architecture = "qwen3", .type = "q8_0"};
   options.vocab_size_override = (*hf)->vocab_size();
   options.write_tokenizer = [&](model::GgufWriter& writer) { return text::write_gguf_tokenizer(json, config, writer); };
-  const std::string path = (std::filesystem::temp_directory_path() / ("loom_reasoning_" + vocabulary + ".gguf")).string();
+  const std::string path = (std::filesystem::temp_directory_path() / ("loom_reasoning_" + vocabulary + "_" + std::to_string(::getpid()) + ".gguf")).string();
   CHECK(model::write_test_model(options, path).ok());
   auto model = model::Model::load(path);
   CHECK(model.ok());

