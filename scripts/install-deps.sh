@@ -7,8 +7,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libpcre2-dev
   bubblewrap
-  nodejs npm                          # test oracles only (tests/oracle)
 )
+# Node.js and npm run the test oracles only (tests/oracle). Debian ships them as
+# two packages; a Node.js from elsewhere already brings npm, so ask only for
+# the commands that are missing.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
