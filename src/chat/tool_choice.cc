@@ -1,6 +1,8 @@
 // tool_choice -> grammar constraint (see tool_choice.h).
 #include "chat/tool_choice.h"
 
+#include <optional>
+
 #include "sample/tool_call_grammar.h"
 
 namespace loom::chat {
@@ -19,6 +21,48 @@ sample::GrammarBuilder::Expr hermes_reasoning(sample::GrammarBuilder& b) {
   for (char c : {' ', '\n', '\t', '\r'}) space.add(static_cast<uint8_t>(c));
   return b.seq({b.optional(b.seq({b.literal("<think>"), text, b.literal("</think>")})),
                 b.repeat(b.bytes(space), 0, 4)});
+}
+
+// The call markup of each family, as its parser reads it (see render_output).
+struct FamilyEnvelope {
+  sample::ToolCallEnvelope calls;
+  std::string before;     // opens the block of calls
+  std::string after;      // closes it
+  std::string trigger;    // where auto switches the grammar on
+};
+
+std::optional<FamilyEnvelope> family_envelope(Family family) {
+  switch (family) {
+    case Family::kHermes:
+      return FamilyEnvelope{.calls = sample::hermes_tool_call_envelope(), .trigger = "<tool_call>"};
+    case Family::kMistral:
+      return FamilyEnvelope{.calls = {.call_prefix = "{\"name\": \"",
+                                      .name_suffix = "\", \"arguments\": ",
+                                      .call_suffix = "}",
+                                      .separator = ", "},
+                            .before = "[TOOL_CALLS][",
+                            .after = "]",
+                            .trigger = "[TOOL_CALLS]"};
+    case Family::kLlama3:
+      return FamilyEnvelope{.calls = {.call_prefix = "{\"name\": \"",
+                                      .name_suffix = "\", \"parameters\": ",
+                                      .call_suffix = "}",
+                                      .separator = "; "},
+                            .trigger = "{\"name\""};
+    case Family::kDeepSeek:
+      return FamilyEnvelope{
+          .calls = {.call_prefix = "<｜tool▁call▁begin｜>function<｜tool▁sep｜>",
+                    .name_suffix = "\n```json\n",
+                    .call_suffix = "\n```<｜tool▁call▁end｜>",
+                    .separator = "\n"},
+          .before = "<｜tool▁calls▁begin｜>",
+          .after = "<｜tool▁calls▁end｜>",
+          .trigger = "<｜tool▁calls▁begin｜>"};
+    case Family::kPlain:
+    case Family::kHarmony:
+      break;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -65,24 +109,26 @@ Result<ToolCallConstraint> tool_call_constraint(Family family, const std::vector
     constraint.parse_tool_calls = false;
     return constraint;
   }
-  if (family != Family::kHermes) {
+  const std::optional<FamilyEnvelope> family_markup = family_envelope(family);
+  if (!family_markup) {
     if (choice.mode == ToolChoiceMode::kAuto) return constraint;
     return unimplemented("tool_choice '", choice.mode == ToolChoiceMode::kNamed ? choice.name : "required",
-                         "' is enforced by grammar for the hermes (Qwen3) format only, not ", family_name(family));
+                         "' is not enforced by grammar for the ", family_name(family), " format yet");
   }
   std::vector<sample::ToolSchema> schemas;
   for (const ToolDefinition& tool : tools) {
     if (choice.mode == ToolChoiceMode::kNamed && tool.name != choice.name) continue;
     schemas.push_back({.name = tool.name, .parameters = nlohmann::ordered_json::parse(tool.parameters.dump())});
   }
-  sample::ToolCallEnvelope envelope = sample::hermes_tool_call_envelope();
+  sample::ToolCallEnvelope envelope = family_markup->calls;
   envelope.max_calls = parallel_tool_calls ? -1 : 1;
   sample::GrammarBuilder builder;
   const auto calls = TRY(sample::add_tool_calls(builder, schemas, envelope));
-  sample::GrammarBuilder::Expr root = builder.ref(calls);
+  sample::GrammarBuilder::Expr root =
+      builder.seq({builder.literal(family_markup->before), builder.ref(calls), builder.literal(family_markup->after)});
   if (choice.mode == ToolChoiceMode::kAuto) {
-    constraint.triggers = {"<tool_call>"};  // the envelope starts with the trigger
-  } else if (allow_reasoning) {
+    constraint.triggers = {family_markup->trigger};  // every envelope starts with its trigger
+  } else if (allow_reasoning && family == Family::kHermes) {
     root = builder.seq({hermes_reasoning(builder), root});
   }
   const auto root_rule = builder.add_rule("root", root);
