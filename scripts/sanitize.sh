@@ -34,7 +34,7 @@ run_asan() {
   local test_args=(--preset asan -j "$jobs")
   if [[ -n "${LOOM_SANITIZE_TESTS:-}" ]]; then test_args+=(-R "$LOOM_SANITIZE_TESTS"); fi
   if [[ -n "${LOOM_SANITIZE_LABELS:-}" ]]; then test_args+=(-L "$LOOM_SANITIZE_LABELS"); fi
-  local exclude=${LOOM_SANITIZE_EXCLUDE-LlamaCppDiff|TokenizerOracleTest}
+  local exclude=${LOOM_SANITIZE_EXCLUDE-LlamaCppDiff|TokenizerOracleTest|ThousandRandomGenerations|TestModelVocabulary}
   if [[ -n "$exclude" ]]; then test_args+=(-E "$exclude"); fi
   ASAN_OPTIONS="abort_on_error=1:detect_stack_use_after_return=1:${ASAN_OPTIONS:-}" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \

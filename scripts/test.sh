@@ -15,6 +15,11 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"
 ctest --preset dev -j "$jobs"
 
+# ASan/UBSan on the suites of the code that parses untrusted input (GGUF files,
+# tokenizer input, templates, JSON Schemas, requests, model output), then a
+# bounded fuzzing run of every fuzz target.
 if [[ "${LOOM_SKIP_SANITIZERS:-0}" != 1 ]]; then
-  scripts/sanitize.sh
+  LOOM_SANITIZE_TARGETS="${LOOM_SANITIZE_TARGETS-loom_base_tests loom_model_tests loom_text_tests loom_jinja_tests loom_sample_tests loom_chat_tests}" \
+  LOOM_SANITIZE_LABELS="${LOOM_SANITIZE_LABELS-^(base|model|text|jinja|sample|chat)$}" \
+    scripts/sanitize.sh
 fi
