@@ -2,6 +2,9 @@
 // tokenizer and chat template, for the HTTP tests.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -48,10 +51,18 @@ class RunningServer {
     options.port = 0;
     server_ = std::make_unique<Server>(*model_, *backend_, options);
     if (!server_->bind().ok()) std::abort();
-    thread_ = std::thread([this] { (void)server_->serve(); });
+    thread_ = std::thread([this] {
+      (void)server_->serve();
+      finished_.store(true);
+    });
   }
   ~RunningServer() {
-    server_->stop();
+    // stop() only ends a server that is already listening: a test that ends
+    // right after starting one must keep asking until serve() has returned.
+    while (!finished_.load()) {
+      server_->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     thread_.join();
   }
   httplib::Client client() const {
@@ -67,6 +78,7 @@ class RunningServer {
   std::unique_ptr<ReplayBackend> backend_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
+  std::atomic<bool> finished_{false};
 };
 
 // The "data:" payloads of an SSE body, in order.
