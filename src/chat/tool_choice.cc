@@ -58,8 +58,13 @@ std::optional<FamilyEnvelope> family_envelope(Family family) {
           .before = "<｜tool▁calls▁begin｜>",
           .after = "<｜tool▁calls▁end｜>",
           .trigger = "<｜tool▁calls▁begin｜>"};
+    case Family::kHarmony:  // each call is its own assistant message on the commentary channel
+      return FamilyEnvelope{.calls = {.call_prefix = "<|channel|>commentary to=functions.",
+                                      .name_suffix = " <|constrain|>json<|message|>",
+                                      .call_suffix = "<|call|>",
+                                      .separator = "<|start|>assistant"},
+                            .trigger = "<|channel|>commentary to="};
     case Family::kPlain:
-    case Family::kHarmony:
       break;
   }
   return std::nullopt;

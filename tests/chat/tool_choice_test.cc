@@ -93,14 +93,15 @@ TEST_P(ToolChoiceFamilies, GrammarOutputParsesIntoValidCalls) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, ToolChoiceFamilies,
-                         ::testing::Values(Family::kHermes, Family::kMistral, Family::kLlama3, Family::kDeepSeek),
+                         ::testing::Values(Family::kHermes, Family::kMistral, Family::kLlama3, Family::kDeepSeek,
+                                           Family::kHarmony),
                          [](const auto& info) { return std::string(family_name(info.param)); });
 
-TEST(ToolChoice, HarmonyIsNotPretendedToBeEnforced) {
+TEST(ToolChoice, PlainTextModelsAreNotPretendedToBeEnforced) {
   const std::vector<ToolDefinition> tools = test_tools();
-  EXPECT_EQ(tool_call_constraint(Family::kHarmony, tools, {.mode = ToolChoiceMode::kRequired}, true).status().code(),
+  EXPECT_EQ(tool_call_constraint(Family::kPlain, tools, {.mode = ToolChoiceMode::kRequired}, true).status().code(),
             StatusCode::kUnimplemented);
-  auto auto_choice = tool_call_constraint(Family::kHarmony, tools, {.mode = ToolChoiceMode::kAuto}, true);
+  auto auto_choice = tool_call_constraint(Family::kPlain, tools, {.mode = ToolChoiceMode::kAuto}, true);
   ASSERT_TRUE(auto_choice.ok());
   EXPECT_EQ(auto_choice->grammar, nullptr);
 }

@@ -162,7 +162,7 @@ TEST(ToolChoice, ParsesEveryOpenAiForm) {
   auto none = chat::tool_call_constraint(chat::Family::kHermes, tools, {.mode = chat::ToolChoiceMode::kNone}, true);
   EXPECT_FALSE(none->parse_tool_calls);
   EXPECT_EQ(none->grammar, nullptr);
-  EXPECT_EQ(chat::tool_call_constraint(chat::Family::kHarmony, tools, {.mode = chat::ToolChoiceMode::kRequired}, true)
+  EXPECT_EQ(chat::tool_call_constraint(chat::Family::kPlain, tools, {.mode = chat::ToolChoiceMode::kRequired}, true)
                 .status()
                 .code(),
             StatusCode::kUnimplemented);
