@@ -25,6 +25,7 @@ struct BackendRequest {
   // that constrain decoding with a grammar.
   std::vector<chat::ToolDefinition> tools;
   ToolChoice tool_choice;
+  bool parallel_tool_calls = true;
   ResponseFormat response_format = ResponseFormat::kText;
   nlohmann::json json_schema;
 };

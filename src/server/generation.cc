@@ -21,6 +21,7 @@ Result<GenerationOutcome> run_generation(const ServingModel& model, CompletionBa
   backend_request.sampling = request.sampling;
   backend_request.tools = request.tools;
   backend_request.tool_choice = request.tool_choice;
+  backend_request.parallel_tool_calls = request.parallel_tool_calls;
   backend_request.response_format = request.response_format;
   backend_request.json_schema = request.json_schema;
 

@@ -4,7 +4,7 @@
 
 #include "chat/family.h"
 #include "sample/json_schema.h"
-#include "sample/tool_call_grammar.h"
+#include "chat/tool_choice.h"
 
 namespace loom::server {
 namespace {
@@ -38,15 +38,15 @@ Result<std::unique_ptr<sample::GrammarConstraint>> ModelBackend::constraint_for(
   std::optional<sample::Grammar> grammar;
   const bool must_call = request.tool_choice.mode == ToolChoiceMode::kRequired || request.tool_choice.mode == ToolChoiceMode::kNamed;
   if (must_call && !request.tools.empty()) {
-    if (family_ != chat::Family::kHermes)
-      return unimplemented("tool_choice: forcing a tool call is implemented for the hermes (Qwen3) format only, not ",
-                           chat::family_name(family_));
-    std::vector<sample::ToolSchema> schemas;
-    for (const chat::ToolDefinition& tool : request.tools) {
-      if (request.tool_choice.mode == ToolChoiceMode::kNamed && tool.name != request.tool_choice.name) continue;
-      schemas.push_back({.name = tool.name, .parameters = nlohmann::ordered_json(tool.parameters)});
-    }
-    grammar = TRY(sample::tool_call_grammar(schemas, sample::hermes_tool_call_envelope()));
+    // The one place that turns tool_choice into a grammar, per chat family.
+    const chat::ToolChoice choice{.mode = request.tool_choice.mode == ToolChoiceMode::kNamed
+                                              ? chat::ToolChoiceMode::kNamed
+                                              : chat::ToolChoiceMode::kRequired,
+                                  .name = request.tool_choice.name};
+    const chat::ToolCallConstraint calls =
+        TRY(chat::tool_call_constraint(family_, request.tools, choice, request.parallel_tool_calls));
+    return std::make_unique<sample::GrammarConstraint>(calls.grammar, vocab_,
+                                                       sample::ConstraintParams{.triggers = calls.triggers});
   } else if (request.response_format == ResponseFormat::kJsonObject) {
     grammar = sample::json_object_grammar();
   } else if (request.response_format == ResponseFormat::kJsonSchema) {
