@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)"
+cmake --build --preset release -j "$(nproc)" --target loom
 loom=build/release/bin/loom
 model=build/release/demo-qwen3-tiny-q8_0.gguf
 [[ -f $model ]] || "$loom" make-test-model --arch qwen3 --shape tiny --type q8_0 --seed 1 --out "$model"
