@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "runtime/generator.h"
 #include "server/request.h"
 
 namespace loom::server {
@@ -28,6 +29,9 @@ struct BackendRequest {
   bool parallel_tool_calls = true;
   ResponseFormat response_format = ResponseFormat::kText;
   nlohmann::json json_schema;
+  // Forces tokens instead of sampling them (reasoning budget forcing); null:
+  // none. Owned by the caller; used by one generation only.
+  runtime::TokenPolicy* policy = nullptr;
 };
 
 struct BackendResult {
@@ -36,9 +40,10 @@ struct BackendResult {
 };
 
 // Called once per generated token with the text it releases (UTF-8 complete;
-// may be empty). A final call with token -1 may carry text held back until the
-// end. Returning false stops generation.
-using TokenCallback = std::function<bool(int32_t token, std::string_view text)>;
+// may be empty), whether it was forced, and its log-probabilities when asked
+// for. A final call with token -1 may carry text held back until the end.
+// Returning false stops generation.
+using TokenCallback = std::function<bool(const runtime::TokenEvent& event)>;
 
 class CompletionBackend {
  public:

@@ -34,10 +34,11 @@ Result<GenerationOutcome> run_generation(const ServingModel& model, CompletionBa
 
   // A token counts as reasoning when the parser was inside the reasoning block
   // before it or it produced reasoning text.
-  const auto on_token = [&](int32_t token, std::string_view text) {
+  const auto on_token = [&](const runtime::TokenEvent& token_event) {
+    const int32_t token = token_event.token;
     if (token >= 0) ++outcome.usage.completion_tokens;
     events.clear();
-    parser->feed(text, events);
+    parser->feed(token_event.text, events);
     bool reasoning_token = in_reasoning;
     for (const chat::ParseEvent& event : events) {
       if (event.kind == chat::ParseEvent::Kind::kReasoningDelta) reasoning_token = in_reasoning = true;

@@ -73,8 +73,7 @@ Result<BackendResult> ModelBackend::generate(const BackendRequest& request, cons
   --waiting_;
   if (cancelled.load()) return BackendResult{.finish = FinishReason::kCancelled};
   const runtime::GenerationResult result = TRY(generator_.generate(
-      request.prompt_ids, params, constraint.get(), nullptr,
-      [&](const runtime::TokenEvent& event) { return on_token(event.token, event.text); }, &cancelled));
+      request.prompt_ids, params, constraint.get(), request.policy, on_token, &cancelled));
   return BackendResult{.finish = finish_from(result.finish), .cached_prompt_tokens = result.cached_prompt_tokens};
 }
 

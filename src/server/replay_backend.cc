@@ -101,11 +101,11 @@ Result<BackendResult> ReplayBackend::generate(const BackendRequest& request, con
       result.finish = FinishReason::kLength;
       return result;
     }
-    if (!on_token(id, detokenizer.push(id))) return result;
+    if (!on_token(runtime::TokenEvent{.token = id, .text = detokenizer.push(id)})) return result;
     ++emitted;
   }
   if (!step.error.ok()) return step.error;
-  if (const std::string rest = detokenizer.flush(); !rest.empty()) on_token(-1, rest);
+  if (const std::string rest = detokenizer.flush(); !rest.empty()) on_token(runtime::TokenEvent{.token = -1, .text = rest});
   return result;
 }
 
