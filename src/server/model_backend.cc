@@ -65,6 +65,8 @@ Result<BackendResult> ModelBackend::generate(const BackendRequest& request, cons
   params.sampling.temperature = static_cast<float>(request.sampling.temperature);
   params.sampling.top_p = static_cast<float>(request.sampling.top_p);
   params.sampling.seed = request.sampling.seed.value_or(0);
+  params.sampling.logprobs = request.sampling.logprobs;
+  params.sampling.top_logprobs = request.sampling.top_logprobs;
   params.max_tokens = static_cast<int32_t>(std::min<int64_t>(request.max_tokens, INT32_MAX));
   params.stop = request.sampling.stop;
 

@@ -37,6 +37,11 @@ struct SamplingParams {
   double top_p = 1.0;
   std::optional<uint64_t> seed;
   std::vector<std::string> stop;
+  // Log-probabilities of each generated token and of the top_logprobs most
+  // likely alternatives (the API's logprobs; the auto effort router's
+  // uncertainty measure).
+  bool logprobs = false;
+  int32_t top_logprobs = 0;
 };
 
 enum class ResponseFormat { kText, kJsonObject, kJsonSchema };
