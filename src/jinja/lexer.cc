@@ -173,7 +173,7 @@ void Lexer::strip_last_text() {
 void Lexer::skip_unicode_space() {
   while (pos_ < src().size()) {
     size_t length = 1;
-    if (!is_unicode_space(decode_utf8(src(), pos_, &length))) break;
+    if (!is_unicode_space(decode_code_point(src(), pos_, &length))) break;
     pos_ += length;
   }
 }
@@ -363,7 +363,7 @@ Result<std::vector<Token>> Lexer::run() {
     }
     if (matched) continue;
     size_t length = 1;
-    decode_utf8(src(), pos_, &length);
+    decode_code_point(src(), pos_, &length);
     return error(token_start, "unexpected character '" + src().substr(pos_, length) + "'");
   }
   if (in_tag_) return error(src().size(), "unexpected end of template inside a tag");

@@ -56,12 +56,12 @@ Result<Value> split_method(Runtime& runtime, const Value& self, const CallArgs& 
     size_t pos = 0;
     while (pos < text.size()) {
       size_t length = 1;
-      if (is_unicode_space(decode_utf8(text, pos, &length))) {
+      if (is_unicode_space(decode_code_point(text, pos, &length))) {
         pos += length;
         continue;
       }
       const size_t start = pos;
-      while (pos < text.size() && !is_unicode_space(decode_utf8(text, pos, &length))) pos += length;
+      while (pos < text.size() && !is_unicode_space(decode_code_point(text, pos, &length))) pos += length;
       words.emplace_back(start, pos);
     }
     if (maxsplit >= 0 && words.size() > static_cast<size_t>(maxsplit)) {

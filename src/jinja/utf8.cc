@@ -3,59 +3,15 @@
 
 namespace loom::jinja {
 
-uint32_t decode_utf8(std::string_view text, size_t pos, size_t* length) {
-  const auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
-  const uint8_t lead = byte(pos);
-  size_t count = 0;
-  uint32_t code_point = 0;
-  if (lead < 0x80) {
+uint32_t decode_code_point(std::string_view text, size_t pos, size_t* length) {
+  char32_t code_point = 0;
+  const int consumed = decode_utf8_sequence(text, pos, code_point);
+  if (consumed < 0) {  // an ill-formed byte stands for itself, so slicing keeps it
     *length = 1;
-    return lead;
-  } else if ((lead & 0xE0) == 0xC0) {
-    count = 2;
-    code_point = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    count = 3;
-    code_point = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    count = 4;
-    code_point = lead & 0x07;
-  } else {
-    *length = 1;
-    return lead;
+    return static_cast<uint8_t>(text[pos]);
   }
-  if (pos + count > text.size()) {
-    *length = 1;
-    return lead;
-  }
-  for (size_t i = 1; i < count; ++i) {
-    const uint8_t next = byte(pos + i);
-    if ((next & 0xC0) != 0x80) {
-      *length = 1;
-      return lead;
-    }
-    code_point = (code_point << 6) | (next & 0x3F);
-  }
-  *length = count;
+  *length = static_cast<size_t>(consumed);
   return code_point;
-}
-
-void append_utf8(std::string& out, uint32_t code_point) {
-  if (code_point < 0x80) {
-    out.push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  }
 }
 
 std::vector<size_t> code_point_offsets(std::string_view text) {
@@ -65,7 +21,7 @@ std::vector<size_t> code_point_offsets(std::string_view text) {
   while (pos < text.size()) {
     offsets.push_back(pos);
     size_t length = 1;
-    decode_utf8(text, pos, &length);
+    decode_code_point(text, pos, &length);
     pos += length;
   }
   offsets.push_back(text.size());
@@ -97,7 +53,7 @@ bool in_set(uint32_t code_point, const std::string_view* chars) {
   size_t pos = 0;
   while (pos < chars->size()) {
     size_t length = 1;
-    if (decode_utf8(*chars, pos, &length) == code_point) return true;
+    if (decode_code_point(*chars, pos, &length) == code_point) return true;
     pos += length;
   }
   return false;
@@ -110,7 +66,7 @@ std::string trim(std::string_view text, TrimSide side, const std::string_view* c
   if (side != TrimSide::kRight) {
     while (begin < end) {
       size_t length = 1;
-      if (!in_set(decode_utf8(text, begin, &length), chars)) break;
+      if (!in_set(decode_code_point(text, begin, &length), chars)) break;
       begin += length;
     }
   }
@@ -119,7 +75,7 @@ std::string trim(std::string_view text, TrimSide side, const std::string_view* c
       size_t start = end - 1;  // back up to the lead byte of the last code point
       while (start > begin && (static_cast<uint8_t>(text[start]) & 0xC0) == 0x80 && end - start < 4) --start;
       size_t length = 1;
-      const uint32_t code_point = decode_utf8(text, start, &length);
+      const uint32_t code_point = decode_code_point(text, start, &length);
       if (start + length != end) {  // not a whole code point: treat the last byte alone
         if (!in_set(static_cast<uint8_t>(text[end - 1]), chars)) break;
         --end;

@@ -8,13 +8,15 @@
 #include <string_view>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace loom::jinja {
 
 // Decodes the code point starting at text[pos]; sets *length to its byte
 // count. Invalid bytes decode as themselves (one byte each) so that slicing
 // never loses input.
-uint32_t decode_utf8(std::string_view text, size_t pos, size_t* length);
-void append_utf8(std::string& out, uint32_t code_point);
+// (base/utf8.h decodes; this adds the byte-keeping policy.)
+uint32_t decode_code_point(std::string_view text, size_t pos, size_t* length);
 
 // Byte offsets of each code point start, plus text.size() at the end.
 std::vector<size_t> code_point_offsets(std::string_view text);

@@ -83,7 +83,7 @@ void append_json_string(std::string& out, const std::string& text, bool ensure_a
     const auto byte = static_cast<uint8_t>(c);
     if (byte >= 0x80 && ensure_ascii) {
       size_t length = 1;
-      const uint32_t code_point = decode_utf8(text, pos, &length);
+      const uint32_t code_point = decode_code_point(text, pos, &length);
       if (code_point >= 0x10000) {
         const uint32_t offset = code_point - 0x10000;
         append_u(0xD800 + (offset >> 10));

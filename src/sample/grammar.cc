@@ -6,25 +6,9 @@
 #include <map>
 #include <tuple>
 
-namespace loom::sample {
+#include "base/utf8.h"
 
-void append_utf8(uint32_t codepoint, std::string& out) {
-  if (codepoint < 0x80) {
-    out.push_back(static_cast<char>(codepoint));
-  } else if (codepoint < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (codepoint >> 6)));
-    out.push_back(static_cast<char>(0x80 | (codepoint & 0x3F)));
-  } else if (codepoint < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (codepoint >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((codepoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codepoint & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (codepoint >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((codepoint >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((codepoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codepoint & 0x3F)));
-  }
-}
+namespace loom::sample {
 
 namespace {
 
@@ -51,8 +35,8 @@ void split_same_length(uint32_t first, uint32_t last, std::vector<std::vector<By
     }
   }
   std::string low, high;
-  append_utf8(first, low);
-  append_utf8(last, high);
+  append_utf8(low, first);
+  append_utf8(high, last);
   std::vector<ByteClass> sequence(low.size());
   for (size_t i = 0; i < low.size(); ++i) {
     sequence[i].add_range(static_cast<uint8_t>(low[i]), static_cast<uint8_t>(high[i]));

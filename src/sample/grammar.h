@@ -122,7 +122,4 @@ class GrammarBuilder {
 // classes (each sequence matches a contiguous block). Surrogates are skipped.
 std::vector<std::vector<ByteClass>> utf8_sequences(uint32_t first, uint32_t last);
 
-// Appends the UTF-8 encoding of `codepoint` to `out`.
-void append_utf8(uint32_t codepoint, std::string& out);
-
 }  // namespace loom::sample

@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "base/utf8.h"
+
 namespace loom::sample {
 namespace {
 
@@ -238,7 +240,7 @@ class Parser {
       if (c.raw_byte) {
         bytes.push_back(static_cast<char>(c.codepoint));
       } else {
-        append_utf8(c.codepoint, bytes);
+        append_utf8(bytes, c.codepoint);
       }
     }
     return builder_.literal(bytes);

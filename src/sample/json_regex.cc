@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "base/utf8.h"
+
 namespace loom::sample {
 
 CodepointSet normalize(CodepointSet set) {
@@ -230,14 +232,13 @@ class RegexCompiler {
   }
 
   Result<uint32_t> decode_utf8() {
-    const uint8_t lead = static_cast<uint8_t>(pattern_[pos_]);
-    const int length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
-    if (length == 0 || pos_ + length > pattern_.size()) return error("invalid UTF-8");
-    uint32_t codepoint = length == 1 ? lead : lead & (0x7F >> length);
-    for (int i = 1; i < length; ++i) codepoint = (codepoint << 6) | (static_cast<uint8_t>(pattern_[pos_ + i]) & 0x3F);
-    pos_ += length;
-    return codepoint;
+    char32_t codepoint = 0;
+    const int length = decode_utf8_sequence(pattern_, pos_, codepoint);
+    if (length < 0) return error("invalid UTF-8");
+    pos_ += static_cast<size_t>(length);
+    return static_cast<uint32_t>(codepoint);
   }
+
 
   Result<GrammarBuilder::Expr> parse_class() {
     ++pos_;

@@ -4,45 +4,12 @@
 
 #include <array>
 
+#include "base/utf8.h"
 #include "server/request_fields.h"
 
 namespace loom::server {
-namespace {
-
-// Length of the valid UTF-8 sequence at text[pos], or 0 if invalid.
-size_t utf8_sequence_length(std::string_view text, size_t pos) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(pos);
-  if (lead < 0x80) return 1;
-  size_t length = 0;
-  uint32_t min = 0;
-  if ((lead & 0xE0) == 0xC0) length = 2, min = 0x80;
-  else if ((lead & 0xF0) == 0xE0) length = 3, min = 0x800;
-  else if ((lead & 0xF8) == 0xF0) length = 4, min = 0x10000;
-  else return 0;
-  if (pos + length > text.size()) return 0;
-  uint32_t code = lead & (0xFF >> (length + 1));
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (byte(pos + i) & 0x3F);
-  }
-  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
-
-}  // namespace
-
-size_t invalid_utf8_offset(std::string_view text) {
-  for (size_t pos = 0; pos < text.size();) {
-    const size_t length = utf8_sequence_length(text, pos);
-    if (length == 0) return pos;
-    pos += length;
-  }
-  return std::string_view::npos;
-}
-
 Result<nlohmann::json> parse_body(std::string_view text) {
-  if (const size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos)
+  if (const size_t bad = first_invalid_utf8(text); bad != std::string_view::npos)
     return invalid_argument("[invalid_encoding] The request body is not valid UTF-8 (byte ", bad, ")");
   nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded())

@@ -12,9 +12,6 @@
 
 namespace loom::server {
 
-// npos when the text is valid UTF-8, else the offset of the first bad byte.
-size_t invalid_utf8_offset(std::string_view text);
-
 // The member, or nullptr when absent or null.
 const nlohmann::json* field(const nlohmann::json& object, std::string_view key);
 Status read_string(const nlohmann::json& object, std::string_view key, std::string_view path, std::string& out);

@@ -1,5 +1,5 @@
-// UTF-8 helpers for the tokenizers: decoding and encoding code points, lossy
-// repair of invalid input, NFC, and GPT-2's byte <-> printable-character map.
+// Unicode helpers for the tokenizers: NFC, character classes, and GPT-2's
+// byte <-> printable-character map. UTF-8 itself is in base/utf8.h.
 #pragma once
 
 #include <array>
@@ -8,29 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"  // the tokenizers' UTF-8 decoding lives in base
+
 namespace loom::text {
-
-inline constexpr char32_t kReplacementCharacter = 0xFFFD;
-
-// Length of the UTF-8 sequence a lead byte announces (1 for ASCII and for
-// bytes that cannot start a sequence, so a scan always advances).
-int utf8_sequence_length(uint8_t lead);
-
-// Decodes the code point at text[pos]; advances pos. Invalid input yields
-// U+FFFD and advances past the maximal invalid subpart (WHATWG / Unicode).
-char32_t decode_utf8(std::string_view text, size_t& pos);
-void append_utf8(std::string& out, char32_t code_point);
-
-// Length of the longest prefix of `text` that is complete, valid UTF-8 when
-// the tail may still be continued: an incomplete but so-far valid sequence
-// at the end is left out. Bytes that can never become valid are counted (the
-// caller replaces them).
-size_t utf8_complete_prefix(std::string_view text);
-
-bool is_valid_utf8(std::string_view text);
-// Replaces each maximal invalid subpart with U+FFFD, as Rust's
-// String::from_utf8_lossy and JavaScript's TextDecoder do.
-std::string to_valid_utf8(std::string_view text);
 
 // Canonical composition (NFC). Text made only of code points below U+0300 is
 // returned unchanged without work.

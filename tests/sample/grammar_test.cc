@@ -5,6 +5,7 @@
 #include <memory>
 #include <random>
 
+#include "base/utf8.h"
 #include "sample/grammar_matcher.h"
 #include "sample/grammar_parser.h"
 
@@ -69,7 +70,7 @@ TEST(GrammarParser, NegatedClassCoversEveryOtherScalarValue) {
     uint32_t codepoint = rng() % 0x110000;
     if (codepoint >= 0xD800 && codepoint <= 0xDFFF) continue;
     std::string text;
-    append_utf8(codepoint, text);
+    append_utf8(text, codepoint);
     EXPECT_EQ(matches(matcher, text), codepoint != '"' && codepoint != '\\') << codepoint;
   }
 }
