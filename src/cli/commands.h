@@ -20,5 +20,6 @@ void add_template_command(CLI::App& app, ExitCode& exit_code);
 void add_serve_command(CLI::App& app, ExitCode& exit_code);
 void add_agent_command(CLI::App& app, ExitCode& exit_code);
 void add_perf_command(CLI::App& app, ExitCode& exit_code);
+void add_train_command(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli
