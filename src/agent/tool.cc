@@ -72,23 +72,85 @@ const Tool* ToolRegistry::find(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<std::string> ToolRegistry::names() const {
+  std::vector<std::string> result;
+  for (const auto& tool : tools_) result.push_back(tool->spec().name);
+  return result;
+}
+
 std::vector<const ToolSpec*> ToolRegistry::specs() const {
   std::vector<const ToolSpec*> result;
   for (const auto& tool : tools_) result.push_back(&tool->spec());
   return result;
 }
 
-ToolRegistry default_tool_registry() {
+namespace {
+
+struct BuiltinTool {
+  std::string_view name;
+  std::unique_ptr<Tool> (*make)();
+};
+
+constexpr BuiltinTool kBuiltinTools[] = {
+    {"shell", make_shell_tool},       {"read_file", make_read_file_tool}, {"write_file", make_write_file_tool},
+    {"apply_patch", make_apply_patch_tool}, {"search", make_search_tool}, {"list_dir", make_list_dir_tool},
+    {"update_plan", make_update_plan_tool}, {"calculator", make_calculator_tool},
+};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+}  // namespace
+
+const std::vector<std::string>& all_tool_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> result;
+    for (const BuiltinTool& tool : kBuiltinTools) result.emplace_back(tool.name);
+    return result;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& default_tool_names() {
+  static const std::vector<std::string> names = {"shell", "read_file", "write_file", "apply_patch",
+                                                 "search", "list_dir", "update_plan"};
+  return names;
+}
+
+Result<ToolRegistry> make_tool_registry(const std::vector<std::string>& names) {
   ToolRegistry registry;
-  registry.add(make_shell_tool());
-  registry.add(make_read_file_tool());
-  registry.add(make_write_file_tool());
-  registry.add(make_apply_patch_tool());
-  registry.add(make_search_tool());
-  registry.add(make_list_dir_tool());
-  registry.add(make_update_plan_tool());
+  for (const std::string& name : names) {
+    const BuiltinTool* found = nullptr;
+    for (const BuiltinTool& tool : kBuiltinTools)
+      if (tool.name == name) found = &tool;
+    if (found == nullptr) return invalid_argument("unknown tool '", name, "' (known tools: ", joined(all_tool_names()), ")");
+    if (registry.find(name) != nullptr) return invalid_argument("tool '", name, "' is listed twice");
+    registry.add(found->make());
+  }
   return registry;
 }
+
+Result<std::vector<std::string>> parse_tool_list(std::string_view list) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string_view::npos) end = list.size();
+    std::string_view name = list.substr(start, end - start);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name.empty()) return invalid_argument("empty tool name in the tool list '", list, "'");
+    names.emplace_back(name);
+    start = end + 1;
+  }
+  TRY(make_tool_registry(names));
+  return names;
+}
+
+ToolRegistry default_tool_registry() { return std::move(*make_tool_registry(default_tool_names())); }
 
 Result<std::string> string_argument(const nlohmann::json& arguments, std::string_view name) {
   if (!arguments.is_object()) return invalid_argument("arguments must be a JSON object");

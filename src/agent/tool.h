@@ -135,13 +135,24 @@ class ToolRegistry {
   void add(std::unique_ptr<Tool> tool);
   const Tool* find(std::string_view name) const;
   std::vector<const ToolSpec*> specs() const;
+  std::vector<std::string> names() const;
 
  private:
   std::vector<std::unique_ptr<Tool>> tools_;
 };
 
-// All the built-in tools: shell, read_file, write_file, apply_patch, search,
-// list_dir, update_plan.
+// Every built-in tool, in the order they are offered: shell, read_file,
+// write_file, apply_patch, search, list_dir, update_plan, calculator.
+const std::vector<std::string>& all_tool_names();
+// The tools offered when none are chosen: all but calculator.
+const std::vector<std::string>& default_tool_names();
+// A registry with exactly `names`, in that order. An unknown or repeated name
+// is InvalidArgument naming the known tools.
+Result<ToolRegistry> make_tool_registry(const std::vector<std::string>& names);
+// "shell,calculator" -> {"shell", "calculator"}; spaces around names ignored.
+// Checked as make_tool_registry checks.
+Result<std::vector<std::string>> parse_tool_list(std::string_view list);
+// make_tool_registry(default_tool_names()).
 ToolRegistry default_tool_registry();
 
 // Argument helpers: a missing or mistyped argument is a tool failure, so these
