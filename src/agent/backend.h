@@ -3,6 +3,7 @@
 // Responses, a scripted replay for tests) returns the model's turn.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,22 @@ enum class RequestPurpose {
   kSummarize,  // compaction: summarize the conversation, no tools
 };
 
+// A piece of a turn as it is generated, for backends that stream.
+struct TurnDelta {
+  enum class Kind { kReasoning, kContent };
+  Kind kind = Kind::kContent;
+  std::string text{};
+};
+using TurnStream = std::function<void(const TurnDelta& delta)>;
+
 struct ModelRequest {
   RequestPurpose purpose = RequestPurpose::kTurn;
   std::vector<Item> items{};
   std::vector<const ToolSpec*> tools{};
   std::string reasoning_effort{};  // "", low, medium, high, auto
+  // Empty: no streaming. Backends that can stream call it from the thread
+  // that called complete(), in order, before complete() returns.
+  TurnStream stream{};
 };
 
 struct ModelTurn {
@@ -30,6 +42,7 @@ struct ModelTurn {
   std::vector<ModelToolCall> tool_calls{};
   Usage usage{};
   std::string finish_reason{};
+  bool streamed = false;  // reasoning and content went through request.stream already
 };
 
 class ModelBackend {

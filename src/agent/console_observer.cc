@@ -76,6 +76,25 @@ void ConsoleObserver::on_content(const std::string& text) {
   std::fprintf(out_, "%s\n", text.c_str());
 }
 
+void ConsoleObserver::on_delta(const TurnDelta& delta) {
+  if (delta.text.empty()) return;
+  std::lock_guard lock(mutex_);
+  // Reasoning and content of one turn on separate lines.
+  if (line_open_ && delta.kind != streaming_kind_) std::fputc('\n', out_);
+  streaming_kind_ = delta.kind;
+  const std::string& text = delta.text;
+  std::fputs((delta.kind == TurnDelta::Kind::kReasoning ? style("2", text) : text).c_str(), out_);
+  line_open_ = text.back() != '\n';
+  std::fflush(out_);
+}
+
+void ConsoleObserver::on_stream_end() {
+  std::lock_guard lock(mutex_);
+  if (line_open_) std::fputc('\n', out_);
+  line_open_ = false;
+  std::fflush(out_);
+}
+
 void ConsoleObserver::on_tool_call(const ModelToolCall& call) {
   std::lock_guard lock(mutex_);
   std::fprintf(out_, "%s %s\n", style("36", "▸").c_str(), summarize_call(call).c_str());

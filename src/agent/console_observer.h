@@ -1,5 +1,5 @@
 // ConsoleObserver: shows a running session on a terminal: reasoning dimmed
-// (ANSI, only on a TTY), each tool call and a one-line summary of its result
+// (ANSI, only on a TTY; streamed as it is generated when the backend streams), each tool call and a one-line summary of its result
 // as they happen, and the final summary with usage and cost.
 #pragma once
 
@@ -16,6 +16,8 @@ class ConsoleObserver : public LoopObserver {
 
   void on_reasoning(const std::string& text) override;
   void on_content(const std::string& text) override;
+  void on_delta(const TurnDelta& delta) override;
+  void on_stream_end() override;
   void on_tool_call(const ModelToolCall& call) override;
   void on_tool_result(const ModelToolCall& call, const ToolOutput& output, double seconds) override;
   void on_compaction(int64_t tokens_before, int64_t tokens_after) override;
@@ -28,6 +30,9 @@ class ConsoleObserver : public LoopObserver {
   std::FILE* out_;
   bool color_;
   std::mutex mutex_;
+  // Streaming: whether the line being written is unfinished, and what it shows.
+  bool line_open_ = false;
+  TurnDelta::Kind streaming_kind_ = TurnDelta::Kind::kContent;
 };
 
 // "shell: make test", "read_file: src/a.c:10-20": one line per call.

@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "agent/system_prompt.h"
+
 namespace loom::agent {
 namespace {
 
@@ -59,16 +61,6 @@ std::string_view stop_reason_name(StopReason reason) {
   return "answered";
 }
 
-std::string default_system_prompt(const ToolContext& context) {
-  return str_cat(
-      "You are loom, a coding agent working in the repository at ", context.workspace().root().string(),
-      ". Use the tools to read code, search, edit files with apply_patch, and run commands; independent "
-      "tool calls in one turn run in parallel. Keep a plan with update_plan for multi-step work. Verify "
-      "changes by running the project's tests. When the task is done, answer without calling tools, "
-      "with a short summary of what you changed.\nSandbox: ",
-      sandbox_mode_name(context.mode()), "; approval policy: ", approval_policy_name(context.approval_policy()), ".");
-}
-
 AgentLoop::AgentLoop(ModelBackend& backend, const ToolRegistry& registry, ToolContext& context,
                      LoopOptions options, TranscriptWriter* transcript, LoopObserver* observer)
     : backend_(backend),
@@ -97,7 +89,11 @@ Result<LoopResult> AgentLoop::run(const std::string& task, const std::string& se
                             {"sandbox", sandbox_mode_name(context_.mode())},
                             {"reasoning_effort", options_.reasoning_effort}}));
   }
-  TRY(record_item(Item::system(options_.system_prompt.empty() ? default_system_prompt(context_)
+  const SystemPromptInputs prompt_inputs{.workspace = context_.workspace().root(),
+                                         .sandbox = context_.mode(),
+                                         .approval = context_.approval_policy(),
+                                         .tools = registry_.names()};
+  TRY(record_item(Item::system(options_.system_prompt.empty() ? build_system_prompt(prompt_inputs)
                                                               : options_.system_prompt)));
   TRY(record_item(Item::user(task)));
   return drive();
@@ -206,15 +202,20 @@ Result<bool> AgentLoop::step() {
   ModelRequest request{.purpose = RequestPurpose::kTurn,
                        .items = items_,
                        .tools = registry_.specs(),
-                       .reasoning_effort = options_.reasoning_effort};
+                       .reasoning_effort = options_.reasoning_effort,
+                       .stream = [this](const TurnDelta& delta) { observer_->on_delta(delta); }};
   ModelTurn turn = TRY(backend_.complete(request));
   ++result_.turns;
   result_.usage += turn.usage;
   if (transcript_ != nullptr) {
     TRY(transcript_->write({{"type", "usage"}, {"turn", result_.turns}, {"usage", usage_to_json(turn.usage)}}));
   }
-  if (!turn.reasoning.empty()) observer_->on_reasoning(turn.reasoning);
-  if (!turn.content.empty()) observer_->on_content(turn.content);
+  if (turn.streamed) {
+    observer_->on_stream_end();
+  } else {
+    if (!turn.reasoning.empty()) observer_->on_reasoning(turn.reasoning);
+    if (!turn.content.empty()) observer_->on_content(turn.content);
+  }
   // Every call gets an id, so its result can be matched to it.
   for (size_t index = 0; index < turn.tool_calls.size(); ++index) {
     if (turn.tool_calls[index].call_id.empty())

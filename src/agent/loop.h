@@ -25,7 +25,7 @@ struct LoopOptions {
   Prices prices{};
   CompactionOptions compaction{};
   ExecutorOptions executor{};
-  std::string system_prompt{};              // empty: default_system_prompt()
+  std::string system_prompt{};              // empty: build_system_prompt() for the tools offered
 };
 
 enum class StopReason { kAnswered, kMaxTurns, kMaxTokens, kMaxCost, kWallTime };
@@ -46,15 +46,18 @@ struct LoopResult {
 class LoopObserver {
  public:
   virtual ~LoopObserver() = default;
+  // A whole turn's reasoning and content, when the backend did not stream them.
   virtual void on_reasoning(const std::string& text) {}
   virtual void on_content(const std::string& text) {}
+  // Pieces of a turn as a streaming backend generates them, then the end of
+  // the turn's stream (before its tool calls).
+  virtual void on_delta(const TurnDelta& delta) {}
+  virtual void on_stream_end() {}
   virtual void on_tool_call(const ModelToolCall& call) {}
   virtual void on_tool_result(const ModelToolCall& call, const ToolOutput& output, double seconds) {}
   virtual void on_compaction(int64_t tokens_before, int64_t tokens_after) {}
   virtual void on_notice(const std::string& text) {}
 };
-
-std::string default_system_prompt(const ToolContext& context);
 
 class AgentLoop {
  public:

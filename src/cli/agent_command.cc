@@ -1,13 +1,16 @@
 // `loom agent "task"`: the coding agent in the current directory (or --cd),
-// against an OpenAI-compatible endpoint or a scripted model, with budgets,
-// sandbox and approval flags, a JSONL transcript and --resume.
+// on a model loaded in-process, an OpenAI-compatible endpoint or a scripted
+// model, with budgets, sandbox and approval flags, a JSONL transcript and
+// --resume.
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <sstream>
 
 #include "agent/console_observer.h"
 #include "agent/http_backend.h"
@@ -16,6 +19,9 @@
 #include "agent/transcript.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
+#include "inprocess/bundled_model.h"
+#include "inprocess/local_backend.h"
+#include "inprocess/local_model.h"
 
 namespace loom::cli {
 namespace {
@@ -39,10 +45,19 @@ struct AgentOptions {
   double max_cost = 10.0;
   int64_t max_seconds = 1800;
   int64_t context_tokens = 128'000;
+  bool context_tokens_set = false;
   double price_input = 5.0, price_cached = 0.5, price_output = 30.0;
   std::string transcript;
   std::string resume;
   bool resume_set = false;
+  std::string tools;
+  std::string system_prompt_file;
+  // In-process model only.
+  double temperature = 0.0;
+  double top_p = 1.0;
+  uint64_t seed = 0;
+  int64_t max_output_tokens = 4096;
+  EngineOptions engine;
 };
 
 // Asks on the terminal; one question at a time across executor threads.
@@ -65,19 +80,53 @@ class TerminalApprover : public agent::Approver {
   std::mutex mutex_;
 };
 
-Result<std::unique_ptr<agent::ModelBackend>> make_backend(const AgentOptions& options) {
-  if (!options.script.empty()) return std::unique_ptr<agent::ModelBackend>(TRY(agent::ScriptedBackend::from_file(options.script)));
+// The backend, and the in-process model it generates with when there is one.
+struct Backend {
+  std::unique_ptr<inprocess::LocalModel> local_model;
+  std::unique_ptr<agent::ModelBackend> backend;
+};
+
+Result<Backend> make_local_backend(const AgentOptions& options, const fs::path& model_path) {
+  TRY(apply_engine_options(options.engine));
+  Backend result;
+  result.local_model = TRY(inprocess::LocalModel::load(
+      model_path, {.threads = options.engine.threads, .kv_type = TRY(kv_cache_type(options.engine)),
+                   .context = options.engine.context}));
+  const inprocess::LocalBackendOptions local{
+      .sampling = {.temperature = options.temperature, .top_p = options.top_p, .seed = options.seed,
+                   .max_output_tokens = options.max_output_tokens},
+      .prices = {.input = options.price_input, .cached_input = options.price_cached, .output = options.price_output}};
+  result.backend = std::make_unique<inprocess::LocalBackend>(result.local_model->serving_model(),
+                                                             result.local_model->backend(), local);
+  return result;
+}
+
+Result<Backend> make_backend(const AgentOptions& options) {
+  if (!options.script.empty()) return Backend{.backend = TRY(agent::ScriptedBackend::from_file(options.script))};
   if (!options.base_url.empty()) {
     agent::HttpBackendOptions http{.base_url = options.base_url, .model = options.model,
                                    .wire = TRY(agent::parse_wire_format(options.wire))};
     if (const char* key = std::getenv(options.api_key_env.c_str())) http.api_key = key;
-    return std::unique_ptr<agent::ModelBackend>(TRY(agent::HttpBackend::create(std::move(http))));
+    return Backend{.backend = TRY(agent::HttpBackend::create(std::move(http)))};
   }
   if (!options.model.empty()) {
-    return unimplemented("the in-process backend (--model FILE.gguf without --base-url) is not available yet: "
-                         "run `loom serve FILE.gguf` and pass --base-url http://127.0.0.1:8080/v1");
+    if (!fs::is_regular_file(options.model))
+      return invalid_argument("--model ", options.model, " is not a file: without --base-url, --model names a GGUF "
+                              "file to run in-process (with --base-url, the model's name at the endpoint)");
+    return make_local_backend(options, options.model);
   }
-  return invalid_argument("choose a model: --base-url URL --model NAME (OpenAI-compatible endpoint) or --script FILE");
+  if (std::optional<fs::path> bundled = inprocess::find_bundled_model()) return make_local_backend(options, *bundled);
+  return invalid_argument("choose a model: --model FILE.gguf (in-process), --base-url URL --model NAME "
+                          "(OpenAI-compatible endpoint) or --script FILE; no bundled model (models/",
+                          inprocess::kBundledModelFile, ") was found");
+}
+
+Result<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot read ", path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 Status run_agent(const AgentOptions& options) {
@@ -100,8 +149,15 @@ Status run_agent(const AgentOptions& options) {
   agent::Workspace workspace = TRY(agent::Workspace::open(directory, mode));
   TerminalApprover approver;
   agent::ToolContext context(std::move(workspace), approval, ::isatty(STDIN_FILENO) ? &approver : nullptr);
-  const agent::ToolRegistry registry = agent::default_tool_registry();
-  std::unique_ptr<agent::ModelBackend> backend = TRY(make_backend(options));
+  const agent::ToolRegistry registry = TRY(agent::make_tool_registry(
+      options.tools.empty() ? agent::default_tool_names() : TRY(agent::parse_tool_list(options.tools))));
+  const std::string system_prompt = options.system_prompt_file.empty() ? "" : TRY(read_text_file(options.system_prompt_file));
+  Backend made = TRY(make_backend(options));
+  agent::ModelBackend* backend = made.backend.get();
+  // In-process, the window to compact for is the model's, unless given.
+  int64_t context_tokens = options.context_tokens;
+  if (made.local_model && !options.context_tokens_set)
+    context_tokens = made.local_model->serving_model().context_length();
 
   if (transcript_path.empty()) transcript_path = agent::default_sessions_dir() / (session_id + ".jsonl");
   agent::TranscriptWriter transcript = TRY(agent::TranscriptWriter::open(transcript_path));
@@ -113,8 +169,9 @@ Status run_agent(const AgentOptions& options) {
       .max_wall = std::chrono::seconds(options.max_seconds),
       .reasoning_effort = options.effort,
       .prices = {.input = options.price_input, .cached_input = options.price_cached, .output = options.price_output},
-      .compaction = {.context_tokens = options.context_tokens},
-      .executor = {.max_parallel = options.max_parallel}};
+      .compaction = {.context_tokens = context_tokens},
+      .executor = {.max_parallel = options.max_parallel},
+      .system_prompt = system_prompt};
   agent::ConsoleObserver observer(stderr);
   agent::AgentLoop loop(*backend, registry, context, loop_options, &transcript, &observer);
   std::fprintf(stderr, "session %s in %s (%s, %s)\n", session_id.c_str(), context.workspace().root().c_str(),
@@ -128,6 +185,12 @@ Status run_agent(const AgentOptions& options) {
   return {};
 }
 
+std::string join_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ",") + name;
+  return text;
+}
+
 }  // namespace
 
 void add_agent_command(CLI::App& app, ExitCode& exit_code) {
@@ -137,7 +200,9 @@ void add_agent_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--cd", options->directory, "Workspace directory (default: the current directory)")->check(CLI::ExistingDirectory);
   command->add_option("--base-url", options->base_url, "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1");
   command->add_option("--api-key-env", options->api_key_env, "Environment variable holding the API key")->capture_default_str();
-  command->add_option("--model", options->model, "Model name at the endpoint (or FILE.gguf for in-process, not available yet)");
+  command->add_option("--model", options->model,
+                      "FILE.gguf to run in-process, or with --base-url the model's name at the endpoint "
+                      "(default: the bundled model, models/" + std::string(inprocess::kBundledModelFile) + ")");
   command->add_option("--wire", options->wire, "Wire format: chat | responses")->capture_default_str();
   command->add_option("--script", options->script, "Replay a script.json of model turns instead of a model");
   command->add_option("--effort", options->effort, "reasoning_effort: low | medium | high | auto");
@@ -155,8 +220,21 @@ void add_agent_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--transcript", options->transcript, "Transcript path (default: ~/.loom/sessions/ID.jsonl)");
   command->add_option("--resume", options->resume, "Continue a session: ID, transcript path, or empty for the latest")
       ->expected(0, 1);
+  command->add_option("--tools", options->tools,
+                      "Tools offered, comma-separated (default: " + join_names(agent::default_tool_names()) +
+                          "; also: calculator)");
+  command->add_option("--system-prompt", options->system_prompt_file, "File whose text replaces the system prompt")
+      ->check(CLI::ExistingFile);
+  command->add_option("--temperature", options->temperature, "In-process: sampling temperature (0: greedy)")
+      ->capture_default_str()->check(CLI::Range(0.0, 2.0));
+  command->add_option("--top-p", options->top_p, "In-process: nucleus sampling")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  command->add_option("--seed", options->seed, "In-process: sampling seed")->capture_default_str();
+  command->add_option("--max-output-tokens", options->max_output_tokens, "In-process: tokens per model call (0: up to the context)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  add_engine_options(*command, options->engine);
   command->callback([options, command, &exit_code] {
     options->resume_set = command->count("--resume") > 0;
+    options->context_tokens_set = command->count("--context-tokens") > 0;
     if (Status status = run_agent(*options); !status.ok()) exit_code.value = report_error(status);
   });
 }

@@ -36,18 +36,23 @@ ModelBackend::ModelBackend(runtime::Generator& generator, chat::Family family)
 
 Result<std::unique_ptr<sample::GrammarConstraint>> ModelBackend::constraint_for(const BackendRequest& request) {
   std::optional<sample::Grammar> grammar;
-  const bool must_call = request.tool_choice.mode == ToolChoiceMode::kRequired || request.tool_choice.mode == ToolChoiceMode::kNamed;
-  if (must_call && !request.tools.empty()) {
-    // The one place that turns tool_choice into a grammar, per chat family.
-    const chat::ToolChoice choice{.mode = request.tool_choice.mode == ToolChoiceMode::kNamed
-                                              ? chat::ToolChoiceMode::kNamed
-                                              : chat::ToolChoiceMode::kRequired,
+  const bool may_call = request.tool_choice.mode != ToolChoiceMode::kNone && !request.tools.empty();
+  // A JSON response_format leaves tool_choice auto to the free text it replaces.
+  const bool json_output = request.response_format != ResponseFormat::kText;
+  if (may_call && !(json_output && request.tool_choice.mode == ToolChoiceMode::kAuto)) {
+    // The one place that turns tool_choice into a grammar, per chat family;
+    // auto: free text until the family's call marker, then valid calls only.
+    const chat::ToolChoice choice{.mode = request.tool_choice.mode == ToolChoiceMode::kNamed      ? chat::ToolChoiceMode::kNamed
+                                          : request.tool_choice.mode == ToolChoiceMode::kRequired ? chat::ToolChoiceMode::kRequired
+                                                                                                  : chat::ToolChoiceMode::kAuto,
                                   .name = request.tool_choice.name};
     const chat::ToolCallConstraint calls =
         TRY(chat::tool_call_constraint(family_, request.tools, choice, request.parallel_tool_calls));
-    return std::make_unique<sample::GrammarConstraint>(calls.grammar, vocab_,
-                                                       sample::ConstraintParams{.triggers = calls.triggers});
-  } else if (request.response_format == ResponseFormat::kJsonObject) {
+    if (calls.grammar != nullptr)
+      return std::make_unique<sample::GrammarConstraint>(calls.grammar, vocab_,
+                                                         sample::ConstraintParams{.triggers = calls.triggers});
+  }
+  if (request.response_format == ResponseFormat::kJsonObject) {
     grammar = sample::json_object_grammar();
   } else if (request.response_format == ResponseFormat::kJsonSchema) {
     Result<sample::Grammar> schema_grammar = sample::json_schema_grammar(nlohmann::ordered_json(request.json_schema));

@@ -1,0 +1,28 @@
+// ModelRequest -> Chat Completions body -> server::GenerationRequest.
+#include "inprocess/agent_request.h"
+
+#include "agent/wire_format.h"
+
+namespace loom::inprocess {
+
+Result<server::GenerationRequest> generation_request(const agent::ModelRequest& request, const std::string& model_id,
+                                                     const TurnSampling& sampling) {
+  nlohmann::json body = agent::chat_request_json(request, model_id);
+  body["temperature"] = sampling.temperature;
+  body["top_p"] = sampling.top_p;
+  if (sampling.seed) body["seed"] = *sampling.seed;
+  if (sampling.max_output_tokens > 0) body["max_completion_tokens"] = sampling.max_output_tokens;
+  // The edge checks of the server apply: an effort it does not know is an
+  // error here just as it would be over HTTP.
+  Result<server::GenerationRequest> parsed = server::parse_chat_request(body);
+  if (!parsed.ok()) return parsed.status().with_context("the model request");
+  return parsed;
+}
+
+Result<server::PreparedPrompt> render_agent_prompt(const server::ServingModel& model, const agent::ModelRequest& request,
+                                                   const TurnSampling& sampling, std::string_view id_seed) {
+  const server::GenerationRequest generation = TRY(generation_request(request, model.id(), sampling));
+  return model.prepare(generation, id_seed);
+}
+
+}  // namespace loom::inprocess
