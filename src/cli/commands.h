@@ -21,5 +21,6 @@ void add_serve_command(CLI::App& app, ExitCode& exit_code);
 void add_agent_command(CLI::App& app, ExitCode& exit_code);
 void add_perf_command(CLI::App& app, ExitCode& exit_code);
 void add_train_command(CLI::App& app, ExitCode& exit_code);
+void add_perf_engine_command(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace loom::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   loom::cli::add_agent_command(app, exit_code);
   loom::cli::add_perf_command(app, exit_code);
   loom::cli::add_train_command(app, exit_code);
+  loom::cli::add_perf_engine_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -12,7 +12,7 @@
 #include "cli/engine_options.h"
 #include "model/gguf_file.h"
 #include "model/model.h"
-#include "runtime/generator.h"
+#include "runtime/engine.h"
 #include "server/model_backend.h"
 #include "server/replay_backend.h"
 #include "server/server.h"
@@ -30,6 +30,7 @@ struct ServeOptions {
   server::ServerOptions server;
   double max_body_mb = 16;
   EngineOptions engine;
+  runtime::EngineOptions batching;
 };
 
 // Waits for SIGINT/SIGTERM (blocked in every thread) and stops the server.
@@ -111,14 +112,19 @@ Status run_serve(ServeOptions& options) {
   const int64_t context = options.engine.context > 0 ? options.engine.context
                                                       : std::min<int64_t>(loaded->hparams().max_position_embeddings, 8192);
   ThreadPool pool(options.engine.threads);
-  runtime::Generator generator =
-      TRY(runtime::Generator::create(*loaded, *tokenizer, pool, TRY(kv_cache_type(options.engine)), context));
+  runtime::EngineOptions batching = options.batching;
+  batching.context = context;
+  batching.kv_type = TRY(kv_cache_type(options.engine));
+  const std::unique_ptr<runtime::Engine> engine = TRY(runtime::Engine::create(*loaded, *tokenizer, pool, batching));
   model_options.id = options.model_name.empty() ? std::filesystem::path(options.model_path).stem().string() : options.model_name;
   model_options.context_length = context;
   const server::ServingModel model = TRY(server::ServingModel::create(*tokenizer, model_options));
-  server::ModelBackend backend(generator, model.family());
+  server::ModelBackend backend(*engine, model.family());
   server::Server http(model, backend, options.server);
-  return serve(http, str_cat("serving ", model_options.id, " (", chat::family_name(model.family()), ", context ", context, ")"));
+  const runtime::EngineOptions& used = engine->options();
+  return serve(http, str_cat("serving ", model_options.id, " (", chat::family_name(model.family()), ", context ", context,
+                             ", up to ", used.max_sequences, " sequences at once, KV pool of ",
+                             engine->stats().kv_blocks_total * used.block_size, " tokens)"));
 }
 
 }  // namespace
@@ -143,6 +149,16 @@ void add_serve_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--price-output", options->server.prices.output, "USD per million output tokens")->capture_default_str();
   command->add_option("--http-threads", options->server.http_threads, "HTTP worker threads")->capture_default_str();
   add_engine_options(*command, options->engine);
+  command->add_option("--parallel", options->batching.max_sequences,
+                      "Most sequences decoded together in one batch; further requests wait in a queue")
+      ->capture_default_str();
+  command->add_option("--kv-tokens", options->batching.kv_tokens,
+                      "Size of the shared paged KV cache in tokens, over all sequences (0: 4 x --ctx). Cached "
+                      "prefixes live here too; a prompt larger than the whole cache is refused")
+      ->capture_default_str();
+  command->add_option("--prefill-chunk", options->batching.prefill_chunk,
+                      "Most prompt tokens computed per batch step, so long prompts do not stall running streams")
+      ->capture_default_str();
   command->callback([options, &exit_code] {
     if (Status status = run_serve(*options); !status.ok()) exit_code.value = report_error(status);
   });

@@ -12,11 +12,11 @@ Result<std::unique_ptr<LocalModel>> LocalModel::load(const std::filesystem::path
                               ? options.context
                               : std::min<int64_t>(local->model_->hparams().max_position_embeddings, 8192);
   local->pool_ = std::make_unique<ThreadPool>(options.threads);
-  local->generator_.emplace(
-      TRY(runtime::Generator::create(*local->model_, *local->tokenizer_, *local->pool_, options.kv_type, context)));
+  local->engine_ = TRY(runtime::Engine::create(*local->model_, *local->tokenizer_, *local->pool_,
+                                               {.context = context, .kv_type = options.kv_type}));
   server::ServingModelOptions serving{.id = path.stem().string(), .context_length = context, .family = options.family};
   local->serving_model_.emplace(TRY(server::ServingModel::create(*local->tokenizer_, std::move(serving))));
-  local->backend_ = std::make_unique<server::ModelBackend>(*local->generator_, local->serving_model_->family());
+  local->backend_ = std::make_unique<server::ModelBackend>(*local->engine_, local->serving_model_->family());
   return local;
 }
 

@@ -1,6 +1,6 @@
 // LocalModel: a GGUF model loaded for in-process use, with everything the
 // server's generation path needs around it (tokenizer, compute pool,
-// generator, ServingModel, CompletionBackend), owned together so that one
+// serving engine, ServingModel, CompletionBackend), owned together so that one
 // object keeps them alive in the right order.
 #pragma once
 
@@ -12,7 +12,7 @@
 #include "base/thread_pool.h"
 #include "chat/family.h"
 #include "model/model.h"
-#include "runtime/generator.h"
+#include "runtime/engine.h"
 #include "server/model_backend.h"
 #include "server/serving_model.h"
 #include "tensor/dtype.h"
@@ -42,7 +42,7 @@ class LocalModel {
   std::unique_ptr<model::Model> model_;
   std::unique_ptr<text::Tokenizer> tokenizer_;
   std::unique_ptr<ThreadPool> pool_;
-  std::optional<runtime::Generator> generator_;
+  std::unique_ptr<runtime::Engine> engine_;
   std::optional<server::ServingModel> serving_model_;
   std::unique_ptr<server::ModelBackend> backend_;
 };

@@ -1,8 +1,15 @@
-// KvCache: keys and values of every layer for the positions of one sequence.
-// Layout per layer: [position][kv_head * head_dim], in F32 or F16.
+// KV cache storage in fixed-size blocks. A KvBlockPool holds the keys and
+// values of every layer for `num_blocks` blocks of `block_size` positions; a
+// KvCache is one sequence's view of a pool through its block table (position
+// p lives in block table[p / block_size], row p % block_size). A standalone
+// cache owns a pool with an identity table, which is the contiguous layout.
+// Pool layout per layer: [block][position in block][kv_head * head_dim], F32 or F16.
 #pragma once
 
+#include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "base/status.h"
@@ -10,36 +17,88 @@
 
 namespace loom::model {
 
-class KvCache {
+// Positions per block of a standalone cache (a power of two).
+inline constexpr int64_t kDefaultKvBlockSize = 16;
+
+class KvBlockPool {
  public:
-  // type: kF16 (default, half the memory) or kF32 (exact, for differential tests).
-  static Result<KvCache> create(tensor::DType type, int64_t num_layers, int64_t capacity,
-                                int64_t kv_size);
+  // type: kF16 (default, half the memory) or kF32 (exact, for differential
+  // tests). Memory is reserved, not touched: pages are backed as blocks are written.
+  static Result<std::unique_ptr<KvBlockPool>> create(tensor::DType type, int64_t num_layers, int64_t num_blocks,
+                                                     int64_t block_size, int64_t kv_size);
 
   tensor::DType type() const { return type_; }
-  int64_t capacity() const { return capacity_; }
+  int64_t num_blocks() const { return num_blocks_; }
+  int64_t block_size() const { return block_size_; }
   int64_t kv_size() const { return kv_size_; }
-  size_t bytes() const { return keys_.size() + values_.size(); }
+  size_t row_bytes() const { return row_bytes_; }
+  size_t bytes() const { return 2 * total_bytes_; }
 
-  // Row of `kv_size` elements for (layer, position); element type is type().
-  void* key_row(int64_t layer, int64_t pos) { return keys_.data() + offset(layer, pos); }
-  void* value_row(int64_t layer, int64_t pos) { return values_.data() + offset(layer, pos); }
-  const void* key_row(int64_t layer, int64_t pos) const { return keys_.data() + offset(layer, pos); }
-  const void* value_row(int64_t layer, int64_t pos) const { return values_.data() + offset(layer, pos); }
+  // Row of kv_size elements for (layer, block, row within the block).
+  std::byte* key_row(int64_t layer, int64_t block, int64_t row) const { return keys_.get() + offset(layer, block, row); }
+  std::byte* value_row(int64_t layer, int64_t block, int64_t row) const {
+    return values_.get() + offset(layer, block, row);
+  }
+
+ private:
+  KvBlockPool() = default;
+  size_t offset(int64_t layer, int64_t block, int64_t row) const {
+    return ((static_cast<size_t>(layer) * num_blocks_ + block) * block_size_ + row) * row_bytes_;
+  }
+  tensor::DType type_ = tensor::DType::kF16;
+  int64_t num_blocks_ = 0;
+  int64_t block_size_ = 0;
+  int64_t kv_size_ = 0;
+  size_t row_bytes_ = 0;
+  size_t total_bytes_ = 0;
+  std::unique_ptr<std::byte[]> keys_;
+  std::unique_ptr<std::byte[]> values_;
+};
+
+class KvCache {
+ public:
+  // A standalone cache of `capacity` positions with its own pool.
+  static Result<KvCache> create(tensor::DType type, int64_t num_layers, int64_t capacity, int64_t kv_size);
+  // A sequence's view of a shared pool (which must outlive it). It starts with
+  // no blocks: the pool's owner appends them to block_table() before the
+  // positions they hold are written. At most max_positions positions.
+  KvCache(KvBlockPool& pool, int64_t max_positions) : pool_(&pool), max_positions_(max_positions) {}
+
+  tensor::DType type() const { return pool_->type(); }
+  int64_t kv_size() const { return pool_->kv_size(); }
+  int64_t block_size() const { return pool_->block_size(); }
+  size_t row_bytes() const { return pool_->row_bytes(); }
+  // Positions addressable now: those of the mapped blocks, up to max_positions.
+  int64_t capacity() const {
+    return std::min<int64_t>(static_cast<int64_t>(blocks_.size()) * pool_->block_size(), max_positions_);
+  }
+  int64_t max_positions() const { return max_positions_; }
+
+  std::vector<int32_t>& block_table() { return blocks_; }
+  const std::vector<int32_t>& block_table() const { return blocks_; }
+
+  // Row of kv_size elements for (layer, position); element type is type().
+  // Rows of one block are contiguous (row_bytes() apart).
+  void* key_row(int64_t layer, int64_t pos) { return row(&KvBlockPool::key_row, layer, pos); }
+  void* value_row(int64_t layer, int64_t pos) { return row(&KvBlockPool::value_row, layer, pos); }
+  const void* key_row(int64_t layer, int64_t pos) const { return row(&KvBlockPool::key_row, layer, pos); }
+  const void* value_row(int64_t layer, int64_t pos) const { return row(&KvBlockPool::value_row, layer, pos); }
 
   // Stores n_tokens rows of F32 keys/values (row stride kv_size) at positions start_pos...
   void store(int64_t layer, int64_t start_pos, int64_t n_tokens, const float* keys, const float* values);
 
  private:
-  size_t offset(int64_t layer, int64_t pos) const {
-    return (static_cast<size_t>(layer) * capacity_ + pos) * row_bytes_;
+  KvCache() = default;
+  using RowOf = std::byte* (KvBlockPool::*)(int64_t, int64_t, int64_t) const;
+  std::byte* row(RowOf row_of, int64_t layer, int64_t pos) const {
+    const int64_t size = pool_->block_size();
+    return (pool_->*row_of)(layer, blocks_[static_cast<size_t>(pos / size)], pos % size);
   }
-  tensor::DType type_ = tensor::DType::kF16;
-  int64_t capacity_ = 0;
-  int64_t kv_size_ = 0;
-  size_t row_bytes_ = 0;
-  std::vector<std::byte> keys_;
-  std::vector<std::byte> values_;
+
+  std::unique_ptr<KvBlockPool> owned_;  // standalone caches only
+  KvBlockPool* pool_ = nullptr;
+  int64_t max_positions_ = 0;
+  std::vector<int32_t> blocks_;
 };
 
 }  // namespace loom::model

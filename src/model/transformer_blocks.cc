@@ -51,6 +51,26 @@ void apply_rope(float* x, int64_t n_tokens, int64_t n_heads, std::span<const int
   }
 }
 
+namespace {
+
+enum class KvSide { kKeys, kValues };
+
+// Calls visit(pos, row) for positions 0..last in order, looking up the block
+// table once per block (rows of a block are contiguous).
+template <typename Visit>
+void for_each_row(const KvCache& cache, int64_t layer, KvSide side, int64_t last, Visit&& visit) {
+  const int64_t block_size = cache.block_size();
+  const size_t row_bytes = cache.row_bytes();
+  for (int64_t block_start = 0; block_start <= last; block_start += block_size) {
+    const auto* row = static_cast<const std::byte*>(side == KvSide::kKeys ? cache.key_row(layer, block_start)
+                                                                         : cache.value_row(layer, block_start));
+    const int64_t block_end = std::min(last + 1, block_start + block_size);
+    for (int64_t pos = block_start; pos < block_end; ++pos, row += row_bytes) visit(pos, row);
+  }
+}
+
+}  // namespace
+
 void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
                int64_t layer, const AttentionShape& shape, float* out, std::span<float> scores_scratch) {
   const kernels::KernelTable& k = kernels::kernels();
@@ -79,15 +99,15 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
         const int64_t head = kv_head * group + first;  // the pass covers query heads head..head+members-1
         const float* query = q + token * q_width + head * shape.head_dim;
         float* dst = out + token * q_width + head * shape.head_dim;
-        for (int64_t pos = 0; pos <= last; ++pos) {
-          const void* key = static_cast<const std::byte*>(cache.key_row(layer, pos)) + kv_head * head_bytes;
+        for_each_row(cache, layer, KvSide::kKeys, last, [&](int64_t pos, const std::byte* row) {
+          const void* key = row + kv_head * head_bytes;
           for (int64_t member = 0; member < members; ++member) {
             const float* head_query = query + member * shape.head_dim;
             const float dot = half ? k.dot_f32_f16(shape.head_dim, head_query, static_cast<const uint16_t*>(key))
                                    : k.dot_f32(shape.head_dim, head_query, static_cast<const float*>(key));
             scores[member * context + pos] = dot * scale;
           }
-        }
+        });
         for (int64_t member = 0; member < members; ++member) {
           float* head_scores = scores + member * context;
           float max_score = -std::numeric_limits<float>::infinity();
@@ -101,8 +121,8 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
           for (int64_t pos = 0; pos <= last; ++pos) head_scores[pos] *= inverse;  // the softmax weights
         }
         std::fill(dst, dst + members * shape.head_dim, 0.0f);
-        for (int64_t pos = 0; pos <= last; ++pos) {
-          const void* value = static_cast<const std::byte*>(cache.value_row(layer, pos)) + kv_head * head_bytes;
+        for_each_row(cache, layer, KvSide::kValues, last, [&](int64_t pos, const std::byte* row) {
+          const void* value = row + kv_head * head_bytes;
           for (int64_t member = 0; member < members; ++member) {
             float* head_dst = dst + member * shape.head_dim;
             const float weight = scores[member * context + pos];
@@ -112,7 +132,7 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
               k.axpy_f32(shape.head_dim, weight, static_cast<const float*>(value), head_dst);
             }
           }
-        }
+        });
       }
     }
   });

@@ -1,7 +1,7 @@
 // Generator: the generation loop of one sequence. Prompt ids go in; tokens are
-// sampled one by one (sampler chain, optional grammar constraint, optional
-// token policy such as reasoning budget forcing), decoded into UTF-8-safe
-// text, checked against stop strings and budgets, and handed to a callback.
+// picked one by one by a SequenceDecoder (sampler chain, optional grammar
+// constraint, optional token policy such as reasoning budget forcing, UTF-8-safe
+// text, stop strings, budgets) and handed to a callback.
 // It keeps the KV cache of the last sequence, so a prompt that starts with the
 // previous one (a conversation re-sent with one more turn) only computes the
 // new suffix.
@@ -19,43 +19,11 @@
 #include "base/thread_pool.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
-#include "sample/sampler.h"
+#include "runtime/sequence_decoder.h"
 #include "sample/token_mask.h"
 #include "text/tokenizer.h"
 
 namespace loom::runtime {
-
-// A hook that may force tokens instead of sampling them (reasoning budgets).
-class TokenPolicy {
- public:
-  virtual ~TokenPolicy() = default;
-  // Tokens to emit next instead of sampling (empty: sample as usual).
-  virtual std::vector<int32_t> forced_tokens() = 0;
-  // Sees every emitted token, sampled or forced, with its raw bytes.
-  virtual void observe(int32_t token, std::string_view bytes) = 0;
-  // Called with each sampled token before it is emitted: a value discards the
-  // token and emits these forced tokens in its place (s1-style "Wait" instead of
-  // an early end of reasoning). Empty or no value: keep the sampled token.
-  virtual std::optional<std::vector<int32_t>> replace(int32_t sampled) { return std::nullopt; }
-};
-
-struct GenerationParams {
-  sample::SamplingParams sampling{};
-  int32_t max_tokens = 256;              // generated tokens, forced ones included
-  std::vector<std::string> stop{};       // stop strings (not included in the output)
-};
-
-enum class FinishReason { kEndOfGeneration, kStopString, kLength, kContextFull, kCancelled, kGrammarDead };
-std::string_view finish_reason_name(FinishReason reason);
-
-struct TokenEvent {
-  int32_t token = 0;
-  bool forced = false;              // emitted by the TokenPolicy, not sampled
-  std::string text;                 // newly releasable text (may be empty); the final
-                                    // event of a generation may carry token -1: text held
-                                    // back until the end (a partial character or stop prefix)
-  const sample::StepLogprobs* logprobs = nullptr;  // when sampling.logprobs
-};
 
 struct GenerationResult {
   std::vector<int32_t> tokens;      // generated ids (end-of-generation token excluded)

@@ -1,4 +1,4 @@
-// Generation on a real model through runtime::Generator, with grammar
+// Generation on a real model through runtime::Engine, with grammar
 // constraints for tool_choice=required/named and response_format JSON.
 #include "server/model_backend.h"
 
@@ -31,8 +31,8 @@ FinishReason finish_from(runtime::FinishReason reason) {
 
 }  // namespace
 
-ModelBackend::ModelBackend(runtime::Generator& generator, chat::Family family)
-    : generator_(generator), family_(family), vocab_(make_vocab(generator.tokenizer())) {}
+ModelBackend::ModelBackend(runtime::Engine& engine, chat::Family family)
+    : engine_(engine), family_(family), vocab_(make_vocab(engine.tokenizer())) {}
 
 Result<std::unique_ptr<sample::GrammarConstraint>> ModelBackend::constraint_for(const BackendRequest& request) {
   std::optional<sample::Grammar> grammar;
@@ -75,13 +75,32 @@ Result<BackendResult> ModelBackend::generate(const BackendRequest& request, cons
   params.max_tokens = static_cast<int32_t>(std::min<int64_t>(request.max_tokens, INT32_MAX));
   params.stop = request.sampling.stop;
 
-  ++waiting_;
-  std::unique_lock lock(mutex_);
-  --waiting_;
   if (cancelled.load()) return BackendResult{.finish = FinishReason::kCancelled};
-  const runtime::GenerationResult result = TRY(generator_.generate(
-      request.prompt_ids, params, constraint.get(), request.policy, on_token, &cancelled));
+  const runtime::GenerationResult result =
+      TRY(engine_.generate(request.prompt_ids, params, constraint.get(), request.policy, on_token, &cancelled));
   return BackendResult{.finish = finish_from(result.finish), .cached_prompt_tokens = result.cached_prompt_tokens};
+}
+
+std::string ModelBackend::metrics_text() const {
+  const runtime::EngineStats s = engine_.stats();
+  auto rate = [](int64_t tokens, double seconds) { return seconds > 0 ? static_cast<double>(tokens) / seconds : 0.0; };
+  return str_cat(
+      "# TYPE loom_engine_running_sequences gauge\nloom_engine_running_sequences ", s.running,
+      "\n# TYPE loom_engine_waiting_sequences gauge\nloom_engine_waiting_sequences ", s.waiting,
+      "\n# TYPE loom_engine_kv_blocks_used gauge\nloom_engine_kv_blocks_used ", s.kv_blocks_used,
+      "\n# TYPE loom_engine_kv_blocks_total gauge\nloom_engine_kv_blocks_total ", s.kv_blocks_total,
+      "\n# TYPE loom_engine_kv_blocks_cached gauge\nloom_engine_kv_blocks_cached ", s.kv_blocks_cached,
+      "\n# TYPE loom_engine_kv_block_tokens gauge\nloom_engine_kv_block_tokens ", s.block_size,
+      "\n# TYPE loom_engine_prefix_cache_hit_tokens_total counter\nloom_engine_prefix_cache_hit_tokens_total ",
+      s.prefix_hit_tokens,
+      "\n# TYPE loom_engine_prefill_tokens_total counter\nloom_engine_prefill_tokens_total ", s.prefill_tokens,
+      "\n# TYPE loom_engine_decode_tokens_total counter\nloom_engine_decode_tokens_total ", s.decode_tokens,
+      "\n# TYPE loom_engine_prefill_tokens_per_second gauge\nloom_engine_prefill_tokens_per_second ",
+      rate(s.prefill_tokens, s.prefill_seconds),
+      "\n# TYPE loom_engine_decode_tokens_per_second gauge\nloom_engine_decode_tokens_per_second ",
+      rate(s.decode_tokens, s.decode_seconds),
+      "\n# TYPE loom_engine_preemptions_total counter\nloom_engine_preemptions_total ", s.preemptions,
+      "\n# TYPE loom_engine_steps_total counter\nloom_engine_steps_total ", s.steps, "\n");
 }
 
 }  // namespace loom::server

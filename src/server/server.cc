@@ -7,6 +7,7 @@
 
 #include "chat/message.h"
 #include "server/api_error.h"
+#include "server/model_backend.h"
 #include "server/route_context.h"
 
 namespace loom::server {
@@ -163,7 +164,10 @@ void Server::install_routes() {
     send_json(response, {{"tokens", ids}, {"count", ids.size()}});
   });
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
-    response.set_content(metrics_text(*counters_), "text/plain; version=0.0.4");
+    std::string text = metrics_text(*counters_);
+    // The batching engine behind a model backend adds its own gauges.
+    if (const auto* engine = dynamic_cast<const ModelBackend*>(&backend_)) text += engine->metrics_text();
+    response.set_content(text, "text/plain; version=0.0.4");
   });
   auto context = std::make_shared<RouteContext>(RouteContext{model_, backend_, options_, *counters_, stopping_});
   http.Post("/v1/chat/completions", [context](const httplib::Request& request, httplib::Response& response) {
