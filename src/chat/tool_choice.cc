@@ -83,7 +83,7 @@ Result<ToolChoice> parse_tool_choice(const nlohmann::json& json, const std::vect
     if (mode == "none") choice.mode = ToolChoiceMode::kNone;
     else if (mode == "auto") choice.mode = ToolChoiceMode::kAuto;
     else if (mode == "required") choice.mode = ToolChoiceMode::kRequired;
-    else return invalid_argument("tool_choice must be none, auto, required or a function, not '", mode, "'");
+    else return invalid_argument("tool_choice: Invalid value '", mode, "'. Supported values are: 'none', 'auto' and 'required'.");
   } else if (json.is_object() && json.value("type", "") == "function") {
     const nlohmann::json* name = nullptr;
     if (json.contains("function") && json["function"].is_object() && json["function"].contains("name")) {
@@ -96,12 +96,14 @@ Result<ToolChoice> parse_tool_choice(const nlohmann::json& json, const std::vect
     choice.name = name->get<std::string>();
     bool known = false;
     for (const ToolDefinition& tool : tools) known = known || tool.name == choice.name;
-    if (!known) return invalid_argument("tool_choice names '", choice.name, "', which is not in tools");
+    if (!known) return invalid_argument("tool_choice: no tool named '", choice.name, "' in tools");
   } else {
     return invalid_argument("tool_choice must be a string or {\"type\":\"function\",\"function\":{\"name\":...}}");
   }
-  if (choice.mode != ToolChoiceMode::kNone && tools.empty()) {
-    return invalid_argument("tool_choice '", json.dump(), "' needs tools");
+  // "auto" without tools is what clients send when a turn offers none (Codex
+  // compaction): nothing to call, not an error.
+  if ((choice.mode == ToolChoiceMode::kRequired || choice.mode == ToolChoiceMode::kNamed) && tools.empty()) {
+    return invalid_argument("tool_choice: '", json.dump(), "' needs at least one tool in tools");
   }
   return choice;
 }

@@ -31,7 +31,8 @@ struct ToolChoice {
 
 // OpenAI's `tool_choice`: "none" | "auto" | "required" |
 // {"type":"function","function":{"name":N}} (Responses: {"type":"function","name":N}).
-// Absent (null) means auto with tools, none without.
+// Absent (null) means auto with tools, none without; "auto" without tools is
+// accepted (nothing to call); required or a named tool need tools.
 Result<ToolChoice> parse_tool_choice(const nlohmann::json& json, const std::vector<ToolDefinition>& tools);
 
 struct ToolCallConstraint {

@@ -1,6 +1,7 @@
 // `loom serve`: the OpenAI-compatible HTTP server, on a model
 // (`loom serve MODEL.gguf`) or on a replay script for tests without weights
 // (`loom serve --replay SCRIPT.json --tokenizer tokenizer.json|MODEL.gguf`).
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -29,21 +30,24 @@ struct ServeOptions {
   std::string api_key_file;
   server::ServerOptions server;
   double max_body_mb = 16;
+  double shutdown_grace_s = 10;
   EngineOptions engine;
   runtime::EngineOptions batching;
 };
 
-// Waits for SIGINT/SIGTERM (blocked in every thread) and stops the server.
+// Waits for SIGINT/SIGTERM (blocked in every thread) and shuts the server down
+// gracefully: in-flight generations get `grace` to finish, then are cancelled.
 class SignalWatcher {
  public:
-  explicit SignalWatcher(server::Server& server) : thread_([this, &server] { watch(server); }) {}
+  SignalWatcher(server::Server& server, std::chrono::milliseconds grace)
+      : thread_([this, &server, grace] { watch(server, grace); }) {}
   ~SignalWatcher() {
     done_.store(true);
     thread_.join();
   }
 
  private:
-  void watch(server::Server& server) {
+  void watch(server::Server& server, std::chrono::milliseconds grace) {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
@@ -51,8 +55,9 @@ class SignalWatcher {
     const timespec poll{0, 100'000'000};
     while (!done_.load()) {
       if (sigtimedwait(&signals, nullptr, &poll) > 0) {
-        std::fprintf(stderr, "loom serve: shutting down\n");
-        server.stop();
+        std::fprintf(stderr, "loom serve: shutting down (in-flight requests get up to %lld ms)\n",
+                     static_cast<long long>(grace.count()));
+        server.shutdown(grace);
         return;
       }
     }
@@ -78,11 +83,11 @@ Result<std::unique_ptr<text::Tokenizer>> load_tokenizer(const std::string& path)
   return text::Tokenizer::from_hf_files(path, std::filesystem::exists(config) ? config.string() : "");
 }
 
-Status serve(server::Server& http, const std::string& what) {
+Status serve(server::Server& http, const ServeOptions& options, const std::string& what) {
   TRY(http.bind());
-  std::fprintf(stderr, "loom serve: %s on http://%s:%d\n", what.c_str(), "127.0.0.1", http.port());
+  std::fprintf(stderr, "loom serve: %s on http://%s:%d\n", what.c_str(), options.server.host.c_str(), http.port());
   std::fflush(stderr);
-  SignalWatcher watcher(http);
+  SignalWatcher watcher(http, std::chrono::milliseconds(static_cast<int64_t>(options.shutdown_grace_s * 1000)));
   return http.serve();
 }
 
@@ -102,7 +107,7 @@ Status run_serve(ServeOptions& options) {
     const server::ServingModel model = TRY(server::ServingModel::create(*tokenizer, model_options));
     auto backend = TRY(server::ReplayBackend::from_file(options.replay_path, *tokenizer, model_options.context_length));
     server::Server http(model, *backend, options.server);
-    return serve(http, str_cat("replaying ", options.replay_path, " (", chat::family_name(model.family()), ")"));
+    return serve(http, options, str_cat("replaying ", options.replay_path, " (", chat::family_name(model.family()), ")"));
   }
 
   if (options.model_path.empty()) return invalid_argument("give a MODEL.gguf or --replay SCRIPT.json");
@@ -122,9 +127,10 @@ Status run_serve(ServeOptions& options) {
   server::ModelBackend backend(*engine, model.family());
   server::Server http(model, backend, options.server);
   const runtime::EngineOptions& used = engine->options();
-  return serve(http, str_cat("serving ", model_options.id, " (", chat::family_name(model.family()), ", context ", context,
-                             ", up to ", used.max_sequences, " sequences at once, KV pool of ",
-                             engine->stats().kv_blocks_total * used.block_size, " tokens)"));
+  return serve(http, options,
+               str_cat("serving ", model_options.id, " (", chat::family_name(model.family()), ", context ", context,
+                       ", up to ", used.max_sequences, " sequences at once, KV pool of ",
+                       engine->stats().kv_blocks_total * used.block_size, " tokens)"));
 }
 
 }  // namespace
@@ -141,12 +147,17 @@ void add_serve_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--port", options->server.port, "Port to bind (0: any free port)")->capture_default_str();
   command->add_option("--model-name", options->model_name, "Model id listed by /v1/models");
   command->add_option("--family", options->family, "Output format family (default: detected from the chat template)");
-  command->add_option("--api-key-file", options->api_key_file, "File with one API key per line; requests then need Authorization: Bearer KEY")
+  command->add_option("--api-keys,--api-key-file", options->api_key_file,
+                      "File with one API key per line, with optional name=, rpm=, tpm=, max_body_kb= (docs/api.md); "
+                      "requests then need Authorization: Bearer KEY")
       ->check(CLI::ExistingFile);
   command->add_option("--max-body-mb", options->max_body_mb, "Largest request body in MiB")->capture_default_str();
   command->add_option("--price-input", options->server.prices.input, "USD per million input tokens")->capture_default_str();
   command->add_option("--price-cached", options->server.prices.cached_input, "USD per million cached input tokens")->capture_default_str();
   command->add_option("--price-output", options->server.prices.output, "USD per million output tokens")->capture_default_str();
+  command->add_option("--shutdown-grace", options->shutdown_grace_s,
+                      "Seconds in-flight requests may run after SIGINT/SIGTERM before they are cancelled")
+      ->capture_default_str();
   command->add_option("--http-threads", options->server.http_threads, "HTTP worker threads")->capture_default_str();
   add_engine_options(*command, options->engine);
   command->add_option("--parallel", options->batching.max_sequences,

@@ -13,7 +13,7 @@ Result<agent::ModelTurn> LocalBackend::complete(const agent::ModelRequest& reque
   const server::GenerationRequest generation = TRY(generation_request(request, model_.id(), options_.sampling));
   const std::string id = str_cat("chatcmpl-local-", ++calls_);
   const server::PreparedPrompt prompt = TRY(model_.prepare(generation, id));
-  const auto on_events = [&request](const std::vector<chat::ParseEvent>& events) {
+  const auto on_events = [&request](const std::vector<chat::ParseEvent>& events, std::span<const server::TokenLogprob>) {
     if (!request.stream) return true;
     for (const chat::ParseEvent& event : events) {
       if (event.kind == chat::ParseEvent::Kind::kReasoningDelta)

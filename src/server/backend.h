@@ -25,7 +25,7 @@ struct BackendRequest {
   // Tools the output may call and whether a call is required, for backends
   // that constrain decoding with a grammar.
   std::vector<chat::ToolDefinition> tools;
-  ToolChoice tool_choice;
+  chat::ToolChoice tool_choice;
   bool parallel_tool_calls = true;
   ResponseFormat response_format = ResponseFormat::kText;
   nlohmann::json json_schema;

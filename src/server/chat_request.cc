@@ -7,27 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-Result<ToolChoice> read_chat_tool_choice(const json& body) {
-  ToolChoice choice;
-  const json* value = field(body, "tool_choice");
-  if (value == nullptr) return choice;
-  if (value->is_string()) {
-    const std::string text = value->get<std::string>();
-    if (text == "auto") choice.mode = ToolChoiceMode::kAuto;
-    else if (text == "none") choice.mode = ToolChoiceMode::kNone;
-    else if (text == "required") choice.mode = ToolChoiceMode::kRequired;
-    else return invalid_argument("tool_choice: Invalid value '", text, "'. Supported values are: 'none', 'auto' and 'required'.");
-    return choice;
-  }
-  if (!value->is_object()) return invalid_argument("tool_choice must be a string or an object");
-  const json* function = field(*value, "function");
-  if (function == nullptr || !function->is_object() || !field(*function, "name") || !(*function)["name"].is_string())
-    return invalid_argument("tool_choice.function.name is required");
-  choice.mode = ToolChoiceMode::kNamed;
-  choice.name = (*function)["name"].get<std::string>();
-  return choice;
-}
-
 Status read_response_format(const json& body, GenerationRequest& request) {
   const json* format = field(body, "response_format");
   if (format == nullptr) return {};
@@ -53,17 +32,6 @@ Status read_response_format(const json& body, GenerationRequest& request) {
 
 }  // namespace
 
-Status validate_tool_choice(const GenerationRequest& request) {
-  if (request.tool_choice.mode == ToolChoiceMode::kRequired && request.tools.empty())
-    return invalid_argument("tool_choice: 'required' needs at least one tool in tools");
-  if (request.tool_choice.mode == ToolChoiceMode::kNamed) {
-    for (const auto& tool : request.tools)
-      if (tool.name == request.tool_choice.name) return {};
-    return invalid_argument("tool_choice: no tool named '", request.tool_choice.name, "' in tools");
-  }
-  return {};
-}
-
 Result<GenerationRequest> parse_chat_request(const json& body, const RequestLimits& limits) {
   GenerationRequest request;
   request.api = Api::kChatCompletions;
@@ -78,8 +46,7 @@ Result<GenerationRequest> parse_chat_request(const json& body, const RequestLimi
       return invalid_argument("tools must have at most ", limits.max_tools, " entries");
     request.tools = TRY(chat::tools_from_json(*tools));
   }
-  request.tool_choice = TRY(read_chat_tool_choice(body));
-  TRY(validate_tool_choice(request));
+  if (const json* choice = field(body, "tool_choice")) request.tool_choice = TRY(chat::parse_tool_choice(*choice, request.tools));
   TRY(read_bool(body, "parallel_tool_calls", "", request.parallel_tool_calls));
   TRY(read_bool(body, "stream", "", request.stream));
   if (const json* options = field(body, "stream_options")) {
@@ -93,7 +60,7 @@ Result<GenerationRequest> parse_chat_request(const json& body, const RequestLimi
   TRY(read_positive_int(body, "max_completion_tokens", request.max_output_tokens));
   TRY(read_sampling(body, limits, request.sampling));
   TRY(read_response_format(body, request));
-  TRY(read_bool(body, "logprobs", "", request.logprobs));
+  TRY(read_logprobs(body, request.sampling));
   if (const json* n = field(body, "n")) {
     if (!n->is_number_integer() || n->get<int64_t>() != 1) return invalid_argument("n: only n=1 is supported");
   }

@@ -3,6 +3,7 @@
 #include "server/chat_writer.h"
 
 #include "chat/message.h"
+#include "server/request_fields.h"
 
 namespace loom::server {
 
@@ -31,6 +32,43 @@ json chat_usage_json(const Usage& usage) {
           {"cost", usage.cost_usd}};
 }
 
+namespace {
+
+// A token's text: its bytes when they are whole UTF-8, else "bytes:\xNN..." as
+// the hosted API writes a token that splits a character.
+std::string token_text(const std::string& bytes) {
+  if (invalid_utf8_offset(bytes) == std::string_view::npos) return bytes;
+  std::string text = "bytes:";
+  for (const unsigned char byte : bytes) {
+    char escaped[5];
+    std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+    text += escaped;
+  }
+  return text;
+}
+
+json bytes_json(const std::string& bytes) {
+  json out = json::array();
+  for (const unsigned char byte : bytes) out.push_back(static_cast<int>(byte));
+  return out;
+}
+
+}  // namespace
+
+json logprob_json(const TokenLogprob& entry) {
+  json top = json::array();
+  for (const TokenLogprob::Alternative& alternative : entry.top)
+    top.push_back({{"token", token_text(alternative.bytes)}, {"bytes", bytes_json(alternative.bytes)}, {"logprob", alternative.logprob}});
+  return {{"token", token_text(entry.bytes)}, {"bytes", bytes_json(entry.bytes)}, {"logprob", entry.logprob}, {"top_logprobs", std::move(top)}};
+}
+
+json content_logprobs_json(std::span<const TokenLogprob> logprobs) {
+  json out = json::array();
+  for (const TokenLogprob& entry : logprobs)
+    if (entry.content) out.push_back(logprob_json(entry));
+  return out;
+}
+
 json chat_completion_json(const ResponseIdentity& identity, const GenerationOutcome& outcome) {
   const chat::ParsedOutput& output = outcome.output;
   json message = {{"role", "assistant"},
@@ -49,20 +87,23 @@ json chat_completion_json(const ResponseIdentity& identity, const GenerationOutc
           {"created", identity.created},
           {"model", identity.model},
           {"choices",
-           json::array({{{"index", 0}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", finish_reason_name(outcome.finish)}}})},
+           json::array({{{"index", 0},
+                         {"message", message},
+                         {"logprobs", outcome.logprobs.empty() ? json() : json{{"content", content_logprobs_json(outcome.logprobs)}, {"refusal", nullptr}}},
+                         {"finish_reason", finish_reason_name(outcome.finish)}}})},
           {"usage", chat_usage_json(outcome.usage)},
           {"service_tier", "default"},
           {"system_fingerprint", nullptr}};
 }
 
-std::string ChatStreamWriter::chunk(json delta, const json& finish_reason) const {
+std::string ChatStreamWriter::chunk(json delta, const json& finish_reason, const json& logprobs) const {
   return sse_data({{"id", identity_.id},
                    {"object", "chat.completion.chunk"},
                    {"created", identity_.created},
                    {"model", identity_.model},
                    {"service_tier", "default"},
                    {"system_fingerprint", nullptr},
-                   {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}})},
+                   {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", logprobs}, {"finish_reason", finish_reason}}})},
                    {"usage", nullptr}});
 }
 
@@ -70,15 +111,23 @@ std::vector<std::string> ChatStreamWriter::start() {
   return {chunk({{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}})};
 }
 
-std::vector<std::string> ChatStreamWriter::events(const std::vector<chat::ParseEvent>& events) {
+std::vector<std::string> ChatStreamWriter::events(const std::vector<chat::ParseEvent>& events,
+                                                  std::span<const TokenLogprob> logprobs) {
   std::vector<std::string> frames;
+  // The tokens' entries ride on the first content chunk they produced.
+  json pending_logprobs = content_logprobs_json(logprobs);
   for (const chat::ParseEvent& event : events) {
     switch (event.kind) {
       case chat::ParseEvent::Kind::kReasoningDelta:
         frames.push_back(chunk({{"reasoning_content", event.text}}));
         break;
       case chat::ParseEvent::Kind::kContentDelta:
-        frames.push_back(chunk({{"content", event.text}}));
+        if (!pending_logprobs.empty()) {
+          frames.push_back(chunk({{"content", event.text}}, nullptr, {{"content", std::move(pending_logprobs)}, {"refusal", nullptr}}));
+          pending_logprobs = json::array();
+        } else {
+          frames.push_back(chunk({{"content", event.text}}));
+        }
         break;
       case chat::ParseEvent::Kind::kToolCallStart:
         frames.push_back(chunk({{"tool_calls", json::array({{{"index", event.index},

@@ -18,6 +18,10 @@ struct ResponseIdentity {
 };
 
 nlohmann::json chat_usage_json(const Usage& usage);
+// {"token", "bytes", "logprob", "top_logprobs"} as both APIs report a token.
+nlohmann::json logprob_json(const TokenLogprob& entry);
+// The entries of tokens whose text went to the answer's content, as an array.
+nlohmann::json content_logprobs_json(std::span<const TokenLogprob> logprobs);
 std::string_view finish_reason_name(FinishReason finish);
 nlohmann::json chat_completion_json(const ResponseIdentity& identity, const GenerationOutcome& outcome);
 
@@ -27,13 +31,14 @@ class ChatStreamWriter {
   ChatStreamWriter(ResponseIdentity identity, bool include_usage)
       : identity_(std::move(identity)), include_usage_(include_usage) {}
   std::vector<std::string> start();
-  std::vector<std::string> events(const std::vector<chat::ParseEvent>& events);
+  std::vector<std::string> events(const std::vector<chat::ParseEvent>& events, std::span<const TokenLogprob> logprobs = {});
   std::vector<std::string> finish(const GenerationOutcome& outcome);
   // An error after the stream started: an error frame, then [DONE].
   std::vector<std::string> error(const nlohmann::json& error_body);
 
  private:
-  std::string chunk(nlohmann::json delta, const nlohmann::json& finish_reason = nullptr) const;
+  std::string chunk(nlohmann::json delta, const nlohmann::json& finish_reason = nullptr,
+                    const nlohmann::json& logprobs = nullptr) const;
 
   ResponseIdentity identity_;
   bool include_usage_;

@@ -1,8 +1,26 @@
 // The token loop shared by every route and backend.
 #include "server/generation.h"
 
-
 namespace loom::server {
+namespace {
+
+TokenLogprob token_logprob(const text::Tokenizer& tokenizer, const sample::StepLogprobs& step) {
+  TokenLogprob entry{.bytes = std::string(tokenizer.token_bytes(step.chosen.token)), .logprob = step.chosen.logprob};
+  for (const sample::TokenLogprob& alternative : step.top)
+    entry.top.push_back({.bytes = std::string(tokenizer.token_bytes(alternative.token)), .logprob = alternative.logprob});
+  return entry;
+}
+
+// Tokens whose text comes out with `events` count as content when they were
+// not inside the reasoning block and the events carry content (not only
+// reasoning or a tool call).
+void settle_content(std::span<TokenLogprob> entries, const std::vector<chat::ParseEvent>& events) {
+  bool content = false;
+  for (const chat::ParseEvent& event : events) content |= event.kind == chat::ParseEvent::Kind::kContentDelta;
+  for (TokenLogprob& entry : entries) entry.content = entry.content && content;
+}
+
+}  // namespace
 
 double cost_usd(const Usage& usage, const Prices& prices) {
   const double uncached = static_cast<double>(usage.prompt_tokens - usage.cached_tokens);
@@ -31,6 +49,7 @@ Result<GenerationOutcome> run_generation(const ServingModel& model, CompletionBa
   bool in_reasoning = prompt.parser_options.starts_in_reasoning;
   bool client_gone = false;
   std::vector<chat::ParseEvent> events;
+  size_t reported_logprobs = 0;  // entries already handed to on_events
 
   // A token counts as reasoning when the parser was inside the reasoning block
   // before it or it produced reasoning text.
@@ -45,13 +64,26 @@ Result<GenerationOutcome> run_generation(const ServingModel& model, CompletionBa
       else in_reasoning = false;
     }
     if (reasoning_token && token >= 0) ++outcome.usage.reasoning_tokens;
-    if (!events.empty() && !on_events(events)) client_gone = true;
+    if (token >= 0 && token_event.logprobs != nullptr && request.sampling.logprobs) {
+      outcome.logprobs.push_back(token_logprob(model.tokenizer(), *token_event.logprobs));
+      // Inside the reasoning block after this token (its closing tag included):
+      // not content. Settled when its text comes out.
+      outcome.logprobs.back().content = !in_reasoning;
+    }
+    if (events.empty()) return !client_gone;  // the token's text is held back: its entry waits for the next events
+    settle_content(std::span(outcome.logprobs).subspan(reported_logprobs), events);
+    const std::span<const TokenLogprob> fresh = std::span(outcome.logprobs).subspan(reported_logprobs);
+    reported_logprobs = outcome.logprobs.size();
+    if (!on_events(events, fresh)) client_gone = true;
     return !client_gone;
   };
   const BackendResult result = TRY(backend.generate(backend_request, on_token, cancelled));
   events.clear();
   parser->finish(events);
-  if (!events.empty() && !client_gone) on_events(events);
+  if (!events.empty() && !client_gone) {
+    settle_content(std::span(outcome.logprobs).subspan(reported_logprobs), events);
+    on_events(events, std::span(outcome.logprobs).subspan(reported_logprobs));
+  }
 
   outcome.output = parser->result();
   outcome.finish = client_gone ? FinishReason::kCancelled : result.finish;

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <functional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "chat/output_parser.h"
@@ -28,15 +30,34 @@ struct Usage {
   double cost_usd = 0.0;
 };
 
+// A generated token's log-probability as the API reports it (logprobs: true).
+struct TokenLogprob {
+  struct Alternative {
+    std::string bytes;
+    double logprob = 0;
+  };
+  std::string bytes;  // the token's raw bytes (may be part of a UTF-8 character)
+  double logprob = 0;
+  std::vector<Alternative> top;  // top_logprobs most likely tokens, most likely first
+  // Whether the token's text went to the answer's content, not to reasoning or
+  // tool-call markup (Responses reports only these, on the output_text part).
+  bool content = false;
+};
+
 struct GenerationOutcome {
   chat::ParsedOutput output;
   FinishReason finish = FinishReason::kStop;
   Usage usage;
+  // Every sampled token's entry when the request asked for logprobs and the
+  // backend reports them (the replay backend does not: empty).
+  std::vector<TokenLogprob> logprobs;
 };
 
-// Receives the events each token completes; returns false when the client is
-// gone (generation then stops).
-using EventCallback = std::function<bool(const std::vector<chat::ParseEvent>& events)>;
+// Receives the events each token completes, with the log-probabilities of the
+// tokens since the previous call (empty unless asked for); returns false when
+// the client is gone (generation then stops).
+using EventCallback =
+    std::function<bool(const std::vector<chat::ParseEvent>& events, std::span<const TokenLogprob> logprobs)>;
 
 Result<GenerationOutcome> run_generation(const ServingModel& model, CompletionBackend& backend,
                                          const GenerationRequest& request, const PreparedPrompt& prompt,

@@ -36,18 +36,14 @@ ModelBackend::ModelBackend(runtime::Engine& engine, chat::Family family)
 
 Result<std::unique_ptr<sample::GrammarConstraint>> ModelBackend::constraint_for(const BackendRequest& request) {
   std::optional<sample::Grammar> grammar;
-  const bool may_call = request.tool_choice.mode != ToolChoiceMode::kNone && !request.tools.empty();
+  const bool may_call = request.tool_choice.mode != chat::ToolChoiceMode::kNone && !request.tools.empty();
   // A JSON response_format leaves tool_choice auto to the free text it replaces.
   const bool json_output = request.response_format != ResponseFormat::kText;
-  if (may_call && !(json_output && request.tool_choice.mode == ToolChoiceMode::kAuto)) {
+  if (may_call && !(json_output && request.tool_choice.mode == chat::ToolChoiceMode::kAuto)) {
     // The one place that turns tool_choice into a grammar, per chat family;
     // auto: free text until the family's call marker, then valid calls only.
-    const chat::ToolChoice choice{.mode = request.tool_choice.mode == ToolChoiceMode::kNamed      ? chat::ToolChoiceMode::kNamed
-                                          : request.tool_choice.mode == ToolChoiceMode::kRequired ? chat::ToolChoiceMode::kRequired
-                                                                                                  : chat::ToolChoiceMode::kAuto,
-                                  .name = request.tool_choice.name};
     const chat::ToolCallConstraint calls =
-        TRY(chat::tool_call_constraint(family_, request.tools, choice, request.parallel_tool_calls));
+        TRY(chat::tool_call_constraint(family_, request.tools, request.tool_choice, request.parallel_tool_calls));
     if (calls.grammar != nullptr)
       return std::make_unique<sample::GrammarConstraint>(calls.grammar, vocab_,
                                                          sample::ConstraintParams{.triggers = calls.triggers});

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -61,7 +62,20 @@ Result<std::unique_ptr<ReplayBackend>> ReplayBackend::from_json(const std::strin
   if (!steps->is_array()) return invalid_argument("replay script: steps must be an array");
   std::vector<ReplayStep> parsed;
   for (size_t index = 0; index < steps->size(); ++index) parsed.push_back(TRY(step_from_json((*steps)[index], index)));
-  return std::unique_ptr<ReplayBackend>(new ReplayBackend(std::move(parsed), tokenizer, context_length));
+  double delay_ms = 0;
+  if (script.is_object() && script.contains("token_delay_ms")) {
+    const json& delay = script["token_delay_ms"];
+    if (!delay.is_number() || delay.get<double>() < 0 || delay.get<double>() > 60000)
+      return invalid_argument("replay script: token_delay_ms must be a number of milliseconds (0 to 60000)");
+    delay_ms = delay.get<double>();
+  }
+  auto backend = std::unique_ptr<ReplayBackend>(new ReplayBackend(std::move(parsed), tokenizer, context_length));
+  backend->token_delay_ms_ = delay_ms;
+  if (script.is_object() && script.contains("repeat")) {
+    if (!script["repeat"].is_boolean()) return invalid_argument("replay script: repeat must be true or false");
+    backend->repeat_ = script["repeat"].get<bool>() && !backend->steps_.empty();
+  }
+  return backend;
 }
 
 Result<std::unique_ptr<ReplayBackend>> ReplayBackend::from_file(const std::string& path, const text::Tokenizer& tokenizer,
@@ -85,9 +99,9 @@ Result<BackendResult> ReplayBackend::generate(const BackendRequest& request, con
   ReplayStep step;
   {
     std::lock_guard lock(mutex_);
-    if (next_ >= steps_.size())
+    if (next_ >= steps_.size() && !repeat_)
       return Status(StatusCode::kUnavailable, str_cat("replay script exhausted after ", steps_.size(), " responses"));
-    step = steps_[next_++];
+    step = steps_[next_++ % steps_.size()];
   }
   if (!step.error.ok() && step.error_after_tokens <= 0) return step.error;
   const std::vector<int32_t> ids = tokenizer_.encode(step.output, /*add_special=*/false);
@@ -95,6 +109,7 @@ Result<BackendResult> ReplayBackend::generate(const BackendRequest& request, con
   BackendResult result;
   int64_t emitted = 0;
   for (const int32_t id : ids) {
+    if (token_delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(token_delay_ms_));
     if (cancelled.load()) return BackendResult{.finish = FinishReason::kCancelled};
     if (!step.error.ok() && emitted == step.error_after_tokens) return step.error;
     if (request.max_tokens > 0 && emitted == request.max_tokens) {

@@ -3,6 +3,7 @@
 // without weights. Script format: docs/api.md ("Replay scripts").
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,11 @@ class ReplayBackend : public CompletionBackend {
       : steps_(std::move(steps)), tokenizer_(tokenizer), context_length_(context_length) {}
 
   std::vector<ReplayStep> steps_;
+  // "token_delay_ms": a pause before each token, so tests and benchmarks see
+  // streams that take time, like a model decoding.
+  double token_delay_ms_ = 0;
+  // "repeat": true starts again at the first step after the last (load tests).
+  bool repeat_ = false;
   const text::Tokenizer& tokenizer_;
   int64_t context_length_;
   mutable std::mutex mutex_;

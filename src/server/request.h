@@ -15,17 +15,11 @@
 #include "base/status.h"
 #include "chat/message.h"
 #include "chat/tool.h"
+#include "chat/tool_choice.h"
 
 namespace loom::server {
 
 enum class Api { kChatCompletions, kResponses };
-
-enum class ToolChoiceMode { kAuto, kNone, kRequired, kNamed };
-
-struct ToolChoice {
-  ToolChoiceMode mode = ToolChoiceMode::kAuto;
-  std::string name;  // kNamed
-};
 
 // Reasoning effort as the client asked; kUnset lets the model's default apply.
 enum class Effort { kUnset, kNone, kMinimal, kLow, kMedium, kHigh, kXHigh };
@@ -58,14 +52,13 @@ struct GenerationRequest {
   // Responses `custom` tools: freeform text input, offered to the model as a
   // function with one string parameter `input`.
   std::set<std::string> freeform_tools;
-  ToolChoice tool_choice;
+  chat::ToolChoice tool_choice;  // absent: auto
   bool parallel_tool_calls = true;
   Effort effort = Effort::kUnset;
   int64_t max_output_tokens = 0;  // 0: up to the context
   SamplingParams sampling;
   ResponseFormat response_format = ResponseFormat::kText;
   nlohmann::json json_schema;  // kJsonSchema: the schema
-  bool logprobs = false;
   // Responses: echoed back in the response object.
   std::string instructions;
   std::string reasoning_summary;  // "" = null

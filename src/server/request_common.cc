@@ -96,6 +96,18 @@ Status read_sampling(const nlohmann::json& body, const RequestLimits& limits, Sa
   return {};
 }
 
+Status read_logprobs(const nlohmann::json& body, SamplingParams& sampling) {
+  TRY(read_bool(body, "logprobs", "", sampling.logprobs));
+  if (const nlohmann::json* top = field(body, "top_logprobs")) {
+    if (!top->is_number_integer()) return invalid_argument("top_logprobs must be an integer");
+    const int64_t count = top->get<int64_t>();
+    if (count < 0 || count > 20) return invalid_argument("top_logprobs must be between 0 and 20");
+    if (count > 0 && !sampling.logprobs) return invalid_argument("top_logprobs: logprobs must be true when top_logprobs is set");
+    sampling.top_logprobs = static_cast<int32_t>(count);
+  }
+  return {};
+}
+
 Status read_model(const nlohmann::json& body, std::string& model) {
   const nlohmann::json* value = field(body, "model");
   if (value == nullptr) return invalid_argument("model: you must provide a model parameter");

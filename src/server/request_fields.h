@@ -20,6 +20,7 @@ Status read_number(const nlohmann::json& object, std::string_view key, double mi
 Status read_positive_int(const nlohmann::json& object, std::string_view key, int64_t& out);
 Status read_sampling(const nlohmann::json& body, const RequestLimits& limits, SamplingParams& sampling);
 Status read_model(const nlohmann::json& body, std::string& model);
-Status validate_tool_choice(const GenerationRequest& request);
+// Chat Completions `logprobs` (bool) and `top_logprobs` (0..20, needs logprobs).
+Status read_logprobs(const nlohmann::json& body, SamplingParams& sampling);
 
 }  // namespace loom::server

@@ -171,25 +171,21 @@ Status read_tools(const json& body, const RequestLimits& limits, GenerationReque
   return {};
 }
 
+// Responses names a tool flat ({"type":"function","name":N}) and has kinds chat
+// lacks: a custom tool is chosen like a function; hosted kinds and
+// allowed_tools leave the choice to the model (auto).
 Status read_tool_choice(const json& body, GenerationRequest& request) {
   const json* value = field(body, "tool_choice");
   if (value == nullptr) return {};
-  if (value->is_string()) {
-    const std::string text = value->get<std::string>();
-    if (text == "auto") request.tool_choice.mode = ToolChoiceMode::kAuto;
-    else if (text == "none") request.tool_choice.mode = ToolChoiceMode::kNone;
-    else if (text == "required") request.tool_choice.mode = ToolChoiceMode::kRequired;
-    else return invalid_argument("tool_choice: Invalid value '", text, "'. Supported values are: 'none', 'auto' and 'required'.");
-    return {};
+  json choice = *value;
+  if (choice.is_object()) {
+    const json* type = field(choice, "type");
+    const std::string kind = type != nullptr && type->is_string() ? type->get<std::string>() : "";
+    if (kind == "custom") choice["type"] = "function";
+    else if (kind != "function") choice = "auto";
   }
-  if (!value->is_object()) return invalid_argument("tool_choice must be a string or an object");
-  std::string type, name;
-  TRY(read_string(*value, "type", "tool_choice.", type));
-  TRY(read_string(*value, "name", "tool_choice.", name));
-  if ((type == "function" || type == "custom") && !name.empty()) {
-    request.tool_choice = {ToolChoiceMode::kNamed, name};
-  }
-  return {};  // hosted tool kinds and allowed_tools: treated as auto
+  request.tool_choice = TRY(chat::parse_tool_choice(choice, request.tools));
+  return {};
 }
 
 Status read_text_format(const json& body, GenerationRequest& request) {
@@ -213,6 +209,24 @@ Status read_text_format(const json& body, GenerationRequest& request) {
   return {};
 }
 
+// `include` names extra output; loom can add the message's token logprobs
+// ("message.output_text.logprobs"); other values are accepted and ignored.
+Status read_include(const json& body, SamplingParams& sampling) {
+  if (const json* include = field(body, "include")) {
+    if (!include->is_array()) return invalid_argument("include must be an array of strings");
+    for (const json& entry : *include) {
+      if (!entry.is_string()) return invalid_argument("include must be an array of strings");
+      if (entry.get<std::string>() == "message.output_text.logprobs") sampling.logprobs = true;
+    }
+  }
+  if (const json* top = field(body, "top_logprobs")) {
+    if (!top->is_number_integer() || top->get<int64_t>() < 0 || top->get<int64_t>() > 20)
+      return invalid_argument("top_logprobs must be an integer between 0 and 20");
+    sampling.top_logprobs = static_cast<int32_t>(top->get<int64_t>());
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<GenerationRequest> parse_responses_request(const json& body, const RequestLimits& limits) {
@@ -225,7 +239,6 @@ Result<GenerationRequest> parse_responses_request(const json& body, const Reques
     return invalid_argument("input must have at most ", limits.max_messages, " items");
   TRY(read_tools(body, limits, request));
   TRY(read_tool_choice(body, request));
-  TRY(validate_tool_choice(request));
   TRY(read_bool(body, "parallel_tool_calls", "", request.parallel_tool_calls));
   TRY(read_bool(body, "stream", "", request.stream));
   TRY(read_bool(body, "store", "", request.store));
@@ -239,6 +252,7 @@ Result<GenerationRequest> parse_responses_request(const json& body, const Reques
   TRY(read_positive_int(body, "max_output_tokens", request.max_output_tokens));
   TRY(read_sampling(body, limits, request.sampling));
   TRY(read_text_format(body, request));
+  TRY(read_include(body, request.sampling));
   if (field(body, "previous_response_id") != nullptr)
     return invalid_argument("previous_response_id: loom does not store responses; send the whole conversation in input");
   if (const json* metadata = field(body, "metadata")) {

@@ -18,11 +18,11 @@ json text_format_json(const GenerationRequest& request) {
   }
 }
 
-json tool_choice_json(const ToolChoice& choice) {
+json tool_choice_json(const chat::ToolChoice& choice) {
   switch (choice.mode) {
-    case ToolChoiceMode::kNone: return "none";
-    case ToolChoiceMode::kRequired: return "required";
-    case ToolChoiceMode::kNamed: return {{"type", "function"}, {"name", choice.name}};
+    case chat::ToolChoiceMode::kNone: return "none";
+    case chat::ToolChoiceMode::kRequired: return "required";
+    case chat::ToolChoiceMode::kNamed: return {{"type", "function"}, {"name", choice.name}};
     default: return "auto";
   }
 }
@@ -34,9 +34,10 @@ std::string freeform_input(const std::string& arguments) {
   return arguments;
 }
 
-json message_item(const std::string& id, const std::string& text, std::string_view status) {
+json message_item(const std::string& id, const std::string& text, std::string_view status, json logprobs = json::array()) {
   json content = json::array();
-  if (status == "completed") content.push_back({{"type", "output_text"}, {"text", text}, {"annotations", json::array()}, {"logprobs", json::array()}});
+  if (status == "completed")
+    content.push_back({{"type", "output_text"}, {"text", text}, {"annotations", json::array()}, {"logprobs", std::move(logprobs)}});
   return {{"id", id}, {"type", "message"}, {"status", status}, {"role", "assistant"}, {"content", std::move(content)}};
 }
 
@@ -99,11 +100,13 @@ json response_json(const ResponseIdentity& identity, const GenerationRequest& re
           {"metadata", request.metadata}};
 }
 
-json response_output_items(const ResponseIdentity& identity, const GenerationRequest& request, const chat::ParsedOutput& output) {
+json response_output_items(const ResponseIdentity& identity, const GenerationRequest& request, const chat::ParsedOutput& output,
+                           std::span<const TokenLogprob> logprobs) {
   const std::string suffix = id_suffix(identity);
   json items = json::array();
   if (!output.reasoning.empty()) items.push_back(reasoning_item(str_cat("rs_", suffix, "_0"), output.reasoning, true));
-  if (!output.content.empty()) items.push_back(message_item(str_cat("msg_", suffix, "_", items.size()), output.content, "completed"));
+  if (!output.content.empty())
+    items.push_back(message_item(str_cat("msg_", suffix, "_", items.size()), output.content, "completed", content_logprobs_json(logprobs)));
   for (const chat::ToolCall& call : output.tool_calls) {
     const bool freeform = request.freeform_tools.contains(call.name);
     items.push_back(call_item(str_cat(freeform ? "ctc_" : "fc_", suffix, "_", items.size()), call, freeform, true));
@@ -130,6 +133,7 @@ std::vector<std::string> ResponsesStreamWriter::start() {
 void ResponsesStreamWriter::open_item(std::vector<std::string>& frames, ItemKind kind, const chat::ParseEvent* start) {
   open_ = kind;
   text_.clear();
+  logprobs_ = json::array();
   const size_t index = done_items_.size();
   switch (kind) {
     case ItemKind::kReasoning:
@@ -171,11 +175,11 @@ void ResponsesStreamWriter::close_item(std::vector<std::string>& frames) {
       item_ = reasoning_item(id, text_, true);
       break;
     case ItemKind::kMessage: {
-      const json part = {{"type", "output_text"}, {"text", text_}, {"annotations", json::array()}, {"logprobs", json::array()}};
+      const json part = {{"type", "output_text"}, {"text", text_}, {"annotations", json::array()}, {"logprobs", logprobs_}};
       emit(frames, {{"type", "response.output_text.done"}, {"item_id", id}, {"output_index", index}, {"content_index", 0},
-                    {"text", text_}, {"logprobs", json::array()}});
+                    {"text", text_}, {"logprobs", logprobs_}});
       emit(frames, {{"type", "response.content_part.done"}, {"item_id", id}, {"output_index", index}, {"content_index", 0}, {"part", part}});
-      item_ = message_item(id, text_, "completed");
+      item_ = message_item(id, text_, "completed", logprobs_);
       break;
     }
     case ItemKind::kFunctionCall:
@@ -199,8 +203,11 @@ void ResponsesStreamWriter::close_item(std::vector<std::string>& frames) {
   open_ = ItemKind::kNone;
 }
 
-std::vector<std::string> ResponsesStreamWriter::events(const std::vector<chat::ParseEvent>& events) {
+std::vector<std::string> ResponsesStreamWriter::events(const std::vector<chat::ParseEvent>& events,
+                                                       std::span<const TokenLogprob> logprobs) {
   std::vector<std::string> frames;
+  // The tokens' entries ride on the first text delta they produced.
+  json pending_logprobs = content_logprobs_json(logprobs);
   for (const chat::ParseEvent& event : events) {
     using Kind = chat::ParseEvent::Kind;
     const size_t index = done_items_.size();
@@ -216,7 +223,11 @@ std::vector<std::string> ResponsesStreamWriter::events(const std::vector<chat::P
         text_ += event.text;
         json delta = {{"type", reasoning ? "response.reasoning_text.delta" : "response.output_text.delta"},
                       {"item_id", item_["id"]}, {"output_index", done_items_.size()}, {"content_index", 0}, {"delta", event.text}};
-        if (!reasoning) delta["logprobs"] = json::array();
+        if (!reasoning) {
+          for (const json& entry : pending_logprobs) logprobs_.push_back(entry);
+          delta["logprobs"] = std::move(pending_logprobs);
+          pending_logprobs = json::array();
+        }
         emit(frames, std::move(delta));
         break;
       }

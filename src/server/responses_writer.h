@@ -17,9 +17,10 @@ namespace loom::server {
 nlohmann::json response_json(const ResponseIdentity& identity, const GenerationRequest& request, std::string_view status,
                              nlohmann::json output, const Usage* usage);
 nlohmann::json response_usage_json(const Usage& usage);
-// The output items of a finished generation, in order.
+// The output items of a finished generation, in order. `logprobs`: the
+// generation's entries (the message's output_text carries its content tokens').
 nlohmann::json response_output_items(const ResponseIdentity& identity, const GenerationRequest& request,
-                                     const chat::ParsedOutput& output);
+                                     const chat::ParsedOutput& output, std::span<const TokenLogprob> logprobs = {});
 
 // SSE "event: ...\ndata: ...\n\n" frames with increasing sequence_number.
 class ResponsesStreamWriter {
@@ -27,7 +28,7 @@ class ResponsesStreamWriter {
   ResponsesStreamWriter(ResponseIdentity identity, const GenerationRequest& request)
       : identity_(std::move(identity)), request_(request) {}
   std::vector<std::string> start();
-  std::vector<std::string> events(const std::vector<chat::ParseEvent>& events);
+  std::vector<std::string> events(const std::vector<chat::ParseEvent>& events, std::span<const TokenLogprob> logprobs = {});
   std::vector<std::string> finish(const GenerationOutcome& outcome);
   // response.failed carrying an OpenAI error {code, message}.
   std::vector<std::string> failed(const std::string& code, const std::string& message);
@@ -46,6 +47,7 @@ class ResponsesStreamWriter {
   ItemKind open_ = ItemKind::kNone;
   nlohmann::json item_;   // the open item
   std::string text_;      // its text / arguments / input so far
+  nlohmann::json logprobs_ = nlohmann::json::array();  // the open message's token entries
 };
 
 }  // namespace loom::server

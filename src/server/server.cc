@@ -1,9 +1,10 @@
 // HTTP setup: routes, authentication, body limits, error bodies, /metrics.
 #include "server/server.h"
 
-#include <fstream>
+#include <cmath>
 #include <mutex>
 #include <random>
+#include <thread>
 
 #include "chat/message.h"
 #include "server/api_error.h"
@@ -37,39 +38,6 @@ json model_json(const ServingModel& model) {
             {"output_format", chat::family_name(model.family())}}}};
 }
 
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-Status check_api_key(const std::vector<std::string>& keys, const httplib::Request& request) {
-  if (keys.empty()) return {};
-  const std::string header = request.get_header_value("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0)
-    return Status(StatusCode::kUnauthenticated, "You didn't provide an API key. Provide it as Authorization: Bearer KEY.");
-  const std::string_view key = std::string_view(header).substr(kBearer.size());
-  bool found = false;
-  for (const std::string& candidate : keys) found |= constant_time_equal(candidate, key);
-  if (!found) return Status(StatusCode::kUnauthenticated, "Incorrect API key provided.");
-  return {};
-}
-
-std::string metrics_text(const Server::Counters& counters) {
-  const double seconds = static_cast<double>(counters.generation_micros.load()) / 1e6;
-  return str_cat("# TYPE loom_requests_total counter\nloom_requests_total ", counters.requests.load(),
-                 "\n# TYPE loom_request_errors_total counter\nloom_request_errors_total ", counters.errors.load(),
-                 "\n# TYPE loom_requests_active gauge\nloom_requests_active ", counters.active.load(),
-                 "\n# TYPE loom_prompt_tokens_total counter\nloom_prompt_tokens_total ", counters.prompt_tokens.load(),
-                 "\n# TYPE loom_cached_prompt_tokens_total counter\nloom_cached_prompt_tokens_total ", counters.cached_tokens.load(),
-                 "\n# TYPE loom_completion_tokens_total counter\nloom_completion_tokens_total ", counters.completion_tokens.load(),
-                 "\n# TYPE loom_generation_seconds_total counter\nloom_generation_seconds_total ", seconds,
-                 "\n# TYPE loom_cost_usd_total counter\nloom_cost_usd_total ",
-                 static_cast<double>(counters.cost_micro_usd.load()) / 1e6, "\n");
-}
-
 }  // namespace
 
 std::string random_id(std::string_view prefix) {
@@ -88,26 +56,14 @@ void send_error(httplib::Response& response, const Status& status) {
   send_json(response, api_error_json(error));
 }
 
-Result<std::vector<std::string>> load_api_keys(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return not_found("cannot open API key file ", path);
-  std::vector<std::string> keys;
-  std::string line;
-  while (std::getline(file, line)) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
-    size_t start = 0;
-    while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) ++start;
-    line.erase(0, start);
-    if (line.empty() || line[0] == '#') continue;
-    keys.push_back(line);
-  }
-  if (keys.empty()) return invalid_argument("API key file ", path, " holds no keys");
-  return keys;
+void send_rate_limited(httplib::Response& response, const RateLimited& limited) {
+  send_error(response, limited.status);
+  response.set_header("Retry-After", std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(limited.retry_after_seconds)))));
 }
 
 Server::Server(const ServingModel& model, CompletionBackend& backend, ServerOptions options)
     : model_(model), backend_(backend), options_(std::move(options)), http_(std::make_unique<httplib::Server>()),
-      counters_(std::make_unique<Counters>()) {
+      counters_(std::make_unique<Counters>()), keys_(std::make_unique<KeyAccounts>(options_.api_keys)) {
   install_routes();
 }
 
@@ -119,16 +75,21 @@ void Server::install_routes() {
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http.set_payload_max_length(options_.max_body_bytes);
   http.set_keep_alive_timeout(30);
+  http.set_keep_alive_max_count(1000);  // clients keep their connection (httplib's default closes after 5 requests)
   http.set_read_timeout(60, 0);
   http.set_write_timeout(60, 0);
 
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
     if (request.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
-    if (Status status = check_api_key(options_.api_keys, request); !status.ok()) {
-      send_error(response, status);
+    if (Result<KeyAccount*> account = keys_->authenticate(request.get_header_value("Authorization")); !account.ok()) {
+      send_error(response, account.status());
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_logger([this](const httplib::Request&, const httplib::Response& response) {
+    if (response.status >= 0 && static_cast<size_t>(response.status) < counters_->responses_by_status.size())
+      counters_->responses_by_status[static_cast<size_t>(response.status)]++;
   });
   // Statuses httplib sets itself (404 route, 413 body, 400 bad HTTP) get an OpenAI body too.
   http.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
@@ -164,12 +125,12 @@ void Server::install_routes() {
     send_json(response, {{"tokens", ids}, {"count", ids.size()}});
   });
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
-    std::string text = metrics_text(*counters_);
+    std::string text = metrics_text(*counters_, *keys_);
     // The batching engine behind a model backend adds its own gauges.
     if (const auto* engine = dynamic_cast<const ModelBackend*>(&backend_)) text += engine->metrics_text();
     response.set_content(text, "text/plain; version=0.0.4");
   });
-  auto context = std::make_shared<RouteContext>(RouteContext{model_, backend_, options_, *counters_, stopping_});
+  auto context = std::make_shared<RouteContext>(RouteContext{model_, backend_, options_, *counters_, *keys_, draining_, stopping_});
   http.Post("/v1/chat/completions", [context](const httplib::Request& request, httplib::Response& response) {
     handle_generation(*context, Api::kChatCompletions, request, response);
   });
@@ -196,9 +157,13 @@ Status Server::serve() {
   return {};
 }
 
-void Server::stop() {
-  stopping_.store(true);
+void Server::shutdown(std::chrono::milliseconds grace) {
+  draining_.store(true);
   if (http_) http_->stop();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (counters_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  stopping_.store(true);
 }
 
 }  // namespace loom::server

@@ -1,14 +1,17 @@
 // Server: the HTTP front of loom serve. Routes /health, /v1/models, /tokenize,
 // /v1/chat/completions, /v1/responses and /metrics over cpp-httplib; checks
-// API keys and body size; maps every failure to OpenAI error JSON.
+// API keys, per-key limits and body size; maps every failure to OpenAI error
+// JSON; shuts down gracefully (in-flight generations get a bounded time to end).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "server/api_keys.h"
 #include "server/backend.h"
 #include "server/generation.h"
 #include "server/serving_model.h"
@@ -19,18 +22,17 @@ class Server;
 
 namespace loom::server {
 
+class KeyAccounts;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                      // 0: any free port (see Server::port)
   size_t max_body_bytes = 16u << 20;    // larger bodies: 413
-  std::vector<std::string> api_keys;    // empty: no authentication
+  std::vector<ApiKey> api_keys;         // empty: no authentication
   Prices prices;
   RequestLimits limits;
   int http_threads = 16;
 };
-
-// Reads one key per line; blank lines and lines starting with '#' are skipped.
-Result<std::vector<std::string>> load_api_keys(const std::string& path);
 
 class Server {
  public:
@@ -43,10 +45,15 @@ class Server {
   // Binds the socket; afterwards port() is the bound port.
   Status bind();
   int port() const { return port_; }
-  // Serves until stop(); returns after in-flight requests ended.
+  // Serves until stop() or shutdown(); returns after in-flight requests ended.
   Status serve();
-  // Thread-safe and signal-thread safe: cancels running generations and stops serving.
-  void stop();
+  // Graceful shutdown, for SIGINT/SIGTERM: stops accepting connections, answers
+  // new requests on open connections with 503, lets in-flight generations run
+  // for up to `grace`, then cancels the rest (their streams end with an error
+  // event). Blocks until they ended or were cancelled; thread-safe.
+  void shutdown(std::chrono::milliseconds grace);
+  // shutdown() without grace: cancels running generations at once.
+  void stop() { shutdown(std::chrono::milliseconds(0)); }
 
   struct Counters;
 
@@ -58,7 +65,9 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Counters> counters_;
-  std::atomic<bool> stopping_{false};
+  std::unique_ptr<KeyAccounts> keys_;
+  std::atomic<bool> draining_{false};   // no new generations
+  std::atomic<bool> stopping_{false};   // cancels running generations
   int port_ = 0;
 };
 

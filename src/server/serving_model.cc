@@ -69,7 +69,7 @@ Result<std::string> ServingModel::render(const GenerationRequest& request) const
   if (template_ == nullptr) return plain_render(request);
   chat::ChatTemplateInputs inputs;
   for (const chat::Message& message : request.messages) inputs.messages.push_back(template_message(message));
-  if (!request.tools.empty() && request.tool_choice.mode != ToolChoiceMode::kNone) {
+  if (!request.tools.empty() && request.tool_choice.mode != chat::ToolChoiceMode::kNone) {
     inputs.tools = OrderedJson::array();
     for (const chat::ToolDefinition& tool : request.tools) inputs.tools.push_back(OrderedJson(chat::tool_to_json(tool)));
   }
@@ -101,7 +101,7 @@ Result<PreparedPrompt> ServingModel::prepare(const GenerationRequest& request, s
   while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ')) trimmed.remove_suffix(1);
   parser.starts_in_reasoning = ends_with(trimmed, "<think>") || ends_with(trimmed, "[THINK]") ||
                                ends_with(trimmed, "<|channel|>analysis<|message|>");
-  parser.parse_tool_calls = !request.tools.empty() && request.tool_choice.mode != ToolChoiceMode::kNone;
+  parser.parse_tool_calls = !request.tools.empty() && request.tool_choice.mode != chat::ToolChoiceMode::kNone;
   parser.tool_names = chat::tool_names(request.tools);
   parser.id_seed = std::string(id_seed);
   return prepared;

@@ -40,10 +40,12 @@ inline const text::Tokenizer& qwen3_tokenizer() {
 
 class RunningServer {
  public:
-  RunningServer(const std::string& script_json, ServerOptions options = {}, int64_t context = 32768) {
+  RunningServer(const std::string& script_json, ServerOptions options = {}, int64_t context = 32768,
+                bool accept_any_model = true) {
     ServingModelOptions model_options;
     model_options.id = "loom-test";
     model_options.context_length = context;
+    model_options.accept_any_model = accept_any_model;
     model_ = std::make_unique<ServingModel>(*ServingModel::create(qwen3_tokenizer(), model_options));
     auto backend = ReplayBackend::from_json(script_json, qwen3_tokenizer(), context);
     if (!backend.ok()) std::abort();
@@ -71,6 +73,7 @@ class RunningServer {
     return client;
   }
   int port() const { return server_->port(); }
+  Server& server() { return *server_; }
   const ReplayBackend& backend() const { return *backend_; }
 
  private:
