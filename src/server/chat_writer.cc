@@ -2,8 +2,10 @@
 // them (the captured fixtures in shared/fixtures/clients are the reference).
 #include "server/chat_writer.h"
 
+#include <cstdio>
+
+#include "base/utf8.h"
 #include "chat/message.h"
-#include "server/request_fields.h"
 
 namespace loom::server {
 
@@ -37,7 +39,7 @@ namespace {
 // A token's text: its bytes when they are whole UTF-8, else "bytes:\xNN..." as
 // the hosted API writes a token that splits a character.
 std::string token_text(const std::string& bytes) {
-  if (invalid_utf8_offset(bytes) == std::string_view::npos) return bytes;
+  if (is_valid_utf8(bytes)) return bytes;
   std::string text = "bytes:";
   for (const unsigned char byte : bytes) {
     char escaped[5];
