@@ -174,7 +174,7 @@ class RequiredTools : public server::CompletionBackend {
   Result<server::BackendResult> generate(const server::BackendRequest& request, const server::TokenCallback& on_token,
                                          const std::atomic<bool>& cancelled) override {
     server::BackendRequest forced = request;
-    if (!forced.tools.empty()) forced.tool_choice.mode = server::ToolChoiceMode::kRequired;
+    if (!forced.tools.empty()) forced.tool_choice.mode = chat::ToolChoiceMode::kRequired;
     return inner_.generate(forced, on_token, cancelled);
   }
   int64_t context_length() const override { return inner_.context_length(); }
