@@ -51,19 +51,27 @@ void add_example(Corpus& corpus, Example example, int64_t context_length) {
   corpus.examples.push_back(std::move(example));
 }
 
-Result<Corpus> load_corpus(const std::string& path, const text::Tokenizer& tokenizer, int64_t context_length) {
+Result<Corpus> load_corpus(const std::string& path, const text::Tokenizer& tokenizer, int64_t context_length,
+                           ThreadPool& pool) {
   std::ifstream in(path);
   if (!in) return not_found("cannot open ", path);
-  Corpus corpus;
+  std::vector<std::string> lines;
+  std::vector<int64_t> line_numbers;
   std::string line;
-  int64_t line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto example = parse_example(line, tokenizer);
-    if (!example.ok()) return invalid_argument(path, ":", line_number, ": ", example.status().message());
+    lines.push_back(std::move(line));
+    line_numbers.push_back(number);
+  }
+  std::vector<Result<Example>> parsed(lines.size(), Result<Example>(Example{}));
+  pool.parallel_for(static_cast<int64_t>(lines.size()), [&](int64_t begin, int64_t end, int) {
+    for (int64_t i = begin; i < end; ++i) parsed[i] = parse_example(lines[i], tokenizer);
+  });
+  Corpus corpus;
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    if (!parsed[i].ok()) return invalid_argument(path, ":", line_numbers[i], ": ", parsed[i].status().message());
     ++corpus.lines;
-    add_example(corpus, std::move(*example), context_length);
+    add_example(corpus, std::move(*parsed[i]), context_length);
   }
   if (corpus.examples.empty()) return invalid_argument(path, ": no conversation with a train:true segment");
   return corpus;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_pool.h"
 #include "text/tokenizer.h"
 
 namespace loom::train {
@@ -40,7 +41,9 @@ Result<Example> parse_example(std::string_view line, const text::Tokenizer& toke
 // target left.
 void add_example(Corpus& corpus, Example example, int64_t context_length);
 
-// Reads a JSONL file; errors name the file and line.
-Result<Corpus> load_corpus(const std::string& path, const text::Tokenizer& tokenizer, int64_t context_length);
+// Reads a JSONL file, tokenizing its lines on the pool's threads (the
+// examples keep the file's order); errors name the file and line.
+Result<Corpus> load_corpus(const std::string& path, const text::Tokenizer& tokenizer, int64_t context_length,
+                           ThreadPool& pool);
 
 }  // namespace loom::train

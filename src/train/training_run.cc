@@ -74,18 +74,18 @@ Status run_training(const TrainingRunOptions& options) {
   }
   if (options.steps < 0 || options.epochs < 0) return invalid_argument("--steps and --epochs must not be negative");
 
-  const Corpus train = TRY(load_corpus(options.train_path, *tokenizer, shape.context_length));
+  ThreadPool pool(options.threads);
+  const Corpus train = TRY(load_corpus(options.train_path, *tokenizer, shape.context_length, pool));
   print_corpus("train", options.train_path, train);
   Corpus valid;
   if (!options.valid_path.empty()) {
-    valid = TRY(load_corpus(options.valid_path, *tokenizer, shape.context_length));
+    valid = TRY(load_corpus(options.valid_path, *tokenizer, shape.context_length, pool));
     print_corpus("valid", options.valid_path, valid);
   }
   const Corpus* held_out = options.valid_path.empty() ? nullptr : &valid;
 
   BatchStream counter(train, settings.batch_tokens, settings.seed);
   settings.total_steps = options.steps > 0 ? options.steps : counter.steps_in_epochs(std::max<int64_t>(1, options.epochs));
-  ThreadPool pool(options.threads);
   Trainer trainer(shape, settings, train, pool);
   std::fprintf(stderr,
                "model: llama, %lld parameters (hidden %lld, %lld layers, %lld heads / %lld kv, ffn %lld, vocab %lld, "

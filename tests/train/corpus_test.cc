@@ -75,12 +75,37 @@ TEST_F(CorpusTest, ErrorsNameTheLine) {
     std::ofstream out(path);
     out << R"({"segments": [{"text": "a", "train": true}]})" << "\n\n" << R"({"segments": [{"train": true}]})" << "\n";
   }
-  auto corpus = load_corpus(path, *tokenizer_, 64);
+  ThreadPool pool(2);
+  auto corpus = load_corpus(path, *tokenizer_, 64, pool);
   ASSERT_FALSE(corpus.ok());
   EXPECT_NE(corpus.status().message().find(":3:"), std::string::npos) << corpus.status().message();
   std::filesystem::remove(path);
   EXPECT_FALSE(parse_example("not json", *tokenizer_).ok());
   EXPECT_FALSE(parse_example(R"({"segments": [{"text": "a", "train": "yes"}]})", *tokenizer_).ok());
+}
+
+TEST_F(CorpusTest, ParallelLoadingKeepsTheFileOrder) {
+  const std::string path = testing::temp_path("order.jsonl");
+  std::vector<std::string> lines;
+  for (int i = 0; i < 57; ++i) {
+    lines.push_back(R"({"segments": [{"text": "q )" + std::to_string(i * 7919) + R"(", "train": false}, )" +
+                    R"({"text": " a )" + std::string(i % 5 + 1, 'x') + R"(", "train": true}]})");
+  }
+  {
+    std::ofstream out(path);
+    for (const std::string& line : lines) out << line << "\n";
+  }
+  ThreadPool pool(3);
+  auto corpus = load_corpus(path, *tokenizer_, 64, pool);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(corpus.ok()) << corpus.status().to_string();
+  ASSERT_EQ(corpus->examples.size(), lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto expected = parse_example(lines[i], *tokenizer_);
+    ASSERT_TRUE(expected.ok());
+    EXPECT_EQ(corpus->examples[i].tokens, expected->tokens) << "line " << i + 1;
+    EXPECT_EQ(corpus->examples[i].loss_mask, expected->loss_mask) << "line " << i + 1;
+  }
 }
 
 TEST(BatchStream, EpochsVisitEveryExampleOnceInSeededOrder) {
