@@ -2,6 +2,8 @@
 // compiled with OpenSSL, so https:// endpoints work too).
 #include "agent/http_backend.h"
 
+#include "agent/stream_reader.h"
+
 #define CPPHTTPLIB_OPENSSL_SUPPORT
 #define CPPHTTPLIB_ZLIB_SUPPORT
 #define CPPHTTPLIB_BROTLI_SUPPORT
@@ -31,28 +33,57 @@ std::string HttpBackend::describe() const {
 }
 
 Result<ModelTurn> HttpBackend::complete(const ModelRequest& request) {
-  const nlohmann::json body = options_.wire == WireFormat::kChat ? chat_request_json(request, options_.model)
-                                                                 : responses_request_json(request, options_.model);
+  nlohmann::json body = options_.wire == WireFormat::kChat ? chat_request_json(request, options_.model)
+                                                           : responses_request_json(request, options_.model);
+  const bool stream = options_.stream && request.stream;
+  if (stream) {
+    body["stream"] = true;
+    if (options_.wire == WireFormat::kChat) body["stream_options"] = {{"include_usage", true}};
+  }
   httplib::Client client(origin_);
   if (!client.is_valid()) return invalid_argument("cannot use the endpoint ", origin_);
   client.set_connection_timeout(std::chrono::seconds(10));
   client.set_read_timeout(options_.timeout);
   client.set_write_timeout(std::chrono::seconds(60));
-  httplib::Headers headers;
-  if (!options_.api_key.empty()) headers.emplace("Authorization", "Bearer " + options_.api_key);
   const std::string path = path_prefix_ + std::string(wire_format_path(options_.wire));
-  auto response = client.Post(path, headers, body.dump(), "application/json");
+  httplib::Request post;
+  post.method = "POST";
+  post.path = path;
+  post.body = body.dump();
+  post.set_header("Content-Type", "application/json");
+  if (!options_.api_key.empty()) post.set_header("Authorization", "Bearer " + options_.api_key);
+  if (stream) post.set_header("Accept", "text/event-stream");
+
+  // The body is read as it arrives: events go to the reader while the status
+  // is a success, anything else is kept for the error message.
+  StreamReader reader(options_.wire, request.stream);
+  Status stream_status;
+  int status = 0;
+  std::string kept;
+  post.response_handler = [&](const httplib::Response& response) {
+    status = response.status;
+    return true;
+  };
+  post.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+    if (!stream || status < 200 || status >= 300) {
+      kept.append(data, length);
+      return true;
+    }
+    stream_status = reader.feed(std::string_view(data, length));
+    return stream_status.ok();
+  };
+  auto response = client.send(post);
+  if (!stream_status.ok()) return stream_status;
   if (!response) {
     return Status(StatusCode::kUnavailable,
                   str_cat("POST ", origin_, path, " failed: ", httplib::to_string(response.error())));
   }
-  if (response->status < 200 || response->status >= 300) {
+  if (status < 200 || status >= 300) {
     return Status(StatusCode::kUnavailable,
-                  str_cat("POST ", origin_, path, " answered HTTP ", response->status, ": ",
-                          response->body.substr(0, 500)));
+                  str_cat("POST ", origin_, path, " answered HTTP ", status, ": ", kept.substr(0, 500)));
   }
-  return options_.wire == WireFormat::kChat ? parse_chat_response(response->body)
-                                            : parse_responses_response(response->body);
+  if (stream) return reader.finish();
+  return options_.wire == WireFormat::kChat ? parse_chat_response(kept) : parse_responses_response(kept);
 }
 
 }  // namespace loom::agent

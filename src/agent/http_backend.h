@@ -1,5 +1,7 @@
 // HttpBackend: a ModelBackend talking to any OpenAI-compatible endpoint
-// (loom serve, or a hosted model) over HTTP or HTTPS, non-streaming.
+// (loom serve, or a hosted model) over HTTP or HTTPS; with `stream`, the
+// answer comes as server-sent events and reasoning and content are handed to
+// the request's stream callback as they arrive.
 #pragma once
 
 #include <chrono>
@@ -15,7 +17,8 @@ struct HttpBackendOptions {
   std::string api_key{};   // sent as "Authorization: Bearer ..." when set
   std::string model{};
   WireFormat wire = WireFormat::kChat;
-  std::chrono::seconds timeout{600};
+  std::chrono::seconds timeout{600};  // between bytes received
+  bool stream = false;                 // ask for SSE when the request has a stream callback
 };
 
 class HttpBackend : public ModelBackend {

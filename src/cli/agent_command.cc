@@ -57,6 +57,7 @@ struct AgentOptions {
   double top_p = 1.0;
   uint64_t seed = 0;
   int64_t max_output_tokens = 4096;
+  bool no_stream = false;
   EngineOptions engine;
 };
 
@@ -105,7 +106,8 @@ Result<Backend> make_backend(const AgentOptions& options) {
   if (!options.script.empty()) return Backend{.backend = TRY(agent::ScriptedBackend::from_file(options.script))};
   if (!options.base_url.empty()) {
     agent::HttpBackendOptions http{.base_url = options.base_url, .model = options.model,
-                                   .wire = TRY(agent::parse_wire_format(options.wire))};
+                                   .wire = TRY(agent::parse_wire_format(options.wire)),
+                                   .stream = !options.no_stream};
     if (const char* key = std::getenv(options.api_key_env.c_str())) http.api_key = key;
     return Backend{.backend = TRY(agent::HttpBackend::create(std::move(http)))};
   }
@@ -231,6 +233,7 @@ void add_agent_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--seed", options->seed, "In-process: sampling seed")->capture_default_str();
   command->add_option("--max-output-tokens", options->max_output_tokens, "In-process: tokens per model call (0: up to the context)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  command->add_flag("--no-stream", options->no_stream, "HTTP: ask for whole responses instead of server-sent events");
   add_engine_options(*command, options->engine);
   command->callback([options, command, &exit_code] {
     options->resume_set = command->count("--resume") > 0;
