@@ -20,6 +20,9 @@ void add_template_command(CLI::App& app, ExitCode& exit_code);
 void add_serve_command(CLI::App& app, ExitCode& exit_code);
 void add_agent_command(CLI::App& app, ExitCode& exit_code);
 void add_perf_command(CLI::App& app, ExitCode& exit_code);
+void add_train_tokenizer_command(CLI::App& app, ExitCode& exit_code);
+void add_make_corpus_command(CLI::App& app, ExitCode& exit_code);
+void add_eval_agent_command(CLI::App& app, ExitCode& exit_code);
 void add_train_command(CLI::App& app, ExitCode& exit_code);
 void add_perf_engine_command(CLI::App& app, ExitCode& exit_code);
 

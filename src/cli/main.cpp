@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   loom::cli::add_serve_command(app, exit_code);
   loom::cli::add_agent_command(app, exit_code);
   loom::cli::add_perf_command(app, exit_code);
+  loom::cli::add_train_tokenizer_command(app, exit_code);
+  loom::cli::add_make_corpus_command(app, exit_code);
+  loom::cli::add_eval_agent_command(app, exit_code);
   loom::cli::add_train_command(app, exit_code);
   loom::cli::add_perf_engine_command(app, exit_code);
   try {

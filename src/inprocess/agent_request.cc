@@ -8,6 +8,14 @@ namespace loom::inprocess {
 Result<server::GenerationRequest> generation_request(const agent::ModelRequest& request, const std::string& model_id,
                                                      const TurnSampling& sampling) {
   nlohmann::json body = agent::chat_request_json(request, model_id);
+  // The reasoning of earlier turns goes back to the model, as Qwen3-style
+  // templates keep it after the last user message: the prompt of the next
+  // call then extends the text already generated (and its cached prefix).
+  for (size_t index = 0; index < request.items.size() && index < body["messages"].size(); ++index) {
+    const agent::Item& item = request.items[index];
+    if (item.kind == agent::ItemKind::kAssistant && !item.reasoning.empty())
+      body["messages"][index]["reasoning_content"] = item.reasoning;
+  }
   body["temperature"] = sampling.temperature;
   body["top_p"] = sampling.top_p;
   if (sampling.seed) body["seed"] = *sampling.seed;

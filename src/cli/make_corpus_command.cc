@@ -1,0 +1,45 @@
+// `loom make-corpus`: writes curriculum tasks as agent conversations in the
+// JSONL format `loom train` reads (see src/curriculum/corpus.h).
+#include <cstdio>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "cli/engine_options.h"
+#include "curriculum/corpus.h"
+
+namespace loom::cli {
+namespace {
+
+struct MakeCorpusOptions {
+  curriculum::CorpusOptions corpus;
+  std::string out;
+};
+
+Status run_make_corpus(const MakeCorpusOptions& options) {
+  const std::unique_ptr<text::Tokenizer> tokenizer = TRY(curriculum::rendering_tokenizer());
+  const server::ServingModel model = TRY(server::ServingModel::create(*tokenizer, {}));
+  std::ofstream out(options.out, std::ios::binary);
+  if (!out) return not_found("cannot create ", options.out);
+  const curriculum::CorpusStats stats = TRY(curriculum::write_corpus(options.corpus, model, out));
+  std::fprintf(stderr, "wrote %s: %lld conversations, %lld bytes (%lld trained on)\n", options.out.c_str(),
+               static_cast<long long>(stats.conversations), static_cast<long long>(stats.bytes),
+               static_cast<long long>(stats.train_bytes));
+  return {};
+}
+
+}  // namespace
+
+void add_make_corpus_command(CLI::App& app, ExitCode& exit_code) {
+  auto options = std::make_shared<MakeCorpusOptions>();
+  CLI::App* command = app.add_subcommand(
+      "make-corpus", "Write generated agent tasks (workspace files, arithmetic; shell and calculator calls) as training JSONL");
+  command->add_option("--tasks", options->corpus.tasks, "Number of conversations")->capture_default_str();
+  command->add_option("--seed", options->corpus.seed, "Random seed (use different seeds for training, validation, evaluation)")
+      ->capture_default_str();
+  command->add_option("--out,-o", options->out, "Output .jsonl")->required();
+  command->callback([options, &exit_code] {
+    if (Status status = run_make_corpus(*options); !status.ok()) exit_code.value = report_error(status);
+  });
+}
+
+}  // namespace loom::cli
