@@ -93,9 +93,13 @@ Result<Backend> make_local_backend(const AgentOptions& options, const fs::path& 
   result.local_model = TRY(inprocess::LocalModel::load(
       model_path, {.threads = options.engine.threads, .kv_type = TRY(kv_cache_type(options.engine)),
                    .context = options.engine.context}));
+  // A small model's window (the bundled one has 2048) cannot hold the default
+  // 4096 output tokens on top of a prompt: ask for at most half the window.
+  const int64_t max_output_tokens =
+      std::min<int64_t>(options.max_output_tokens, result.local_model->serving_model().context_length() / 2);
   const inprocess::LocalBackendOptions local{
       .sampling = {.temperature = options.temperature, .top_p = options.top_p, .seed = options.seed,
-                   .max_output_tokens = options.max_output_tokens},
+                   .max_output_tokens = max_output_tokens},
       .prices = {.input = options.price_input, .cached_input = options.price_cached, .output = options.price_output}};
   result.backend = std::make_unique<inprocess::LocalBackend>(result.local_model->serving_model(),
                                                              result.local_model->backend(), local);

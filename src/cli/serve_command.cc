@@ -1,5 +1,6 @@
 // `loom serve`: the OpenAI-compatible HTTP server, on a model
-// (`loom serve MODEL.gguf`) or on a replay script for tests without weights
+// (`loom serve MODEL.gguf`; without one, the bundled model under models/) or
+// on a replay script for tests without weights
 // (`loom serve --replay SCRIPT.json --tokenizer tokenizer.json|MODEL.gguf`).
 #include <chrono>
 #include <csignal>
@@ -11,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/engine_options.h"
+#include "inprocess/bundled_model.h"
 #include "model/gguf_file.h"
 #include "model/model.h"
 #include "runtime/engine.h"
@@ -110,9 +112,17 @@ Status run_serve(ServeOptions& options) {
     return serve(http, options, str_cat("replaying ", options.replay_path, " (", chat::family_name(model.family()), ")"));
   }
 
-  if (options.model_path.empty()) return invalid_argument("give a MODEL.gguf or --replay SCRIPT.json");
+  std::string model_path = options.model_path;
+  if (model_path.empty()) {
+    const std::optional<std::filesystem::path> bundled = inprocess::find_bundled_model();
+    if (!bundled) {
+      return invalid_argument("give a MODEL.gguf or --replay SCRIPT.json (no bundled model models/",
+                              inprocess::kBundledModelFile, " was found)");
+    }
+    model_path = bundled->string();
+  }
   TRY(apply_engine_options(options.engine));
-  auto loaded = TRY(model::Model::load(options.model_path));
+  auto loaded = TRY(model::Model::load(model_path));
   auto tokenizer = TRY(text::Tokenizer::from_gguf(loaded->file()));
   const int64_t context = options.engine.context > 0 ? options.engine.context
                                                       : std::min<int64_t>(loaded->hparams().max_position_embeddings, 8192);
@@ -121,7 +131,7 @@ Status run_serve(ServeOptions& options) {
   batching.context = context;
   batching.kv_type = TRY(kv_cache_type(options.engine));
   const std::unique_ptr<runtime::Engine> engine = TRY(runtime::Engine::create(*loaded, *tokenizer, pool, batching));
-  model_options.id = options.model_name.empty() ? std::filesystem::path(options.model_path).stem().string() : options.model_name;
+  model_options.id = options.model_name.empty() ? std::filesystem::path(model_path).stem().string() : options.model_name;
   model_options.context_length = context;
   const server::ServingModel model = TRY(server::ServingModel::create(*tokenizer, model_options));
   server::ModelBackend backend(*engine, model.family());
@@ -138,7 +148,7 @@ Status run_serve(ServeOptions& options) {
 void add_serve_command(CLI::App& app, ExitCode& exit_code) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* command = app.add_subcommand("serve", "OpenAI-compatible HTTP server (chat completions, responses, models)");
-  command->add_option("model", options->model_path, "MODEL.gguf to serve")->check(CLI::ExistingFile);
+  command->add_option("model", options->model_path, "MODEL.gguf to serve (default: the bundled models/loom-agent.gguf)")->check(CLI::ExistingFile);
   command->add_option("--replay", options->replay_path, "Answer with the scripted raw outputs of SCRIPT.json (docs/api.md)")
       ->check(CLI::ExistingFile);
   command->add_option("--tokenizer", options->tokenizer_path, "tokenizer.json (with tokenizer_config.json beside it) or a .gguf, for --replay")

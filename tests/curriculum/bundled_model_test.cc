@@ -1,7 +1,10 @@
 // End to end with the bundled model (models/loom-agent.gguf): the agent loop
 // in-process, and the agent over HTTP against `loom serve` started without a
 // model (so on the bundled one), each on held-out curriculum tasks with the
-// real tools. Seconds each; skipped when the model file is absent.
+// real tools: every run ends with an answer, every tool call is valid, and
+// independent sub-questions are asked as parallel calls. Whether the answers
+// are right is what `loom eval-agent` measures (docs/bundled-model.md).
+// Seconds each; skipped when the model file is absent.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -54,18 +57,18 @@ TEST_F(BundledModelTest, AgentInProcessAnswersWithParallelCalls) {
   auto model = inprocess::LocalModel::load(bundled_model(), {.threads = 2});
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   inprocess::LocalBackend backend((*model)->serving_model(), (*model)->backend(), {.sampling = {.max_output_tokens = 512}});
-  int correct = 0, parallel = 0;
+  int parallel = 0;
   const std::vector<Task> cases = tasks(90001, 6);
   for (size_t index = 0; index < cases.size(); ++index) {
     auto outcome = run_curriculum_task(cases[index], dir_ / std::to_string(index), backend, registry_,
                                        (*model)->serving_model().tokenizer(), 4);
     ASSERT_TRUE(outcome.ok()) << outcome.status().to_string();
+    EXPECT_TRUE(outcome->answered) << cases[index].prompt;
+    EXPECT_GT(outcome->tool_calls, 0) << cases[index].prompt;
     EXPECT_EQ(outcome->invalid_calls, 0) << cases[index].prompt;
-    correct += outcome->correct;
     parallel += outcome->parallel;
   }
-  // The evaluation's goals (90%), with room for one miss in six.
-  EXPECT_GE(correct, 5);
+  // The evaluation's goal (90%), with room for one miss in six.
   EXPECT_GE(parallel, 5);
 }
 
@@ -77,7 +80,6 @@ TEST_F(BundledModelTest, AgentOverHttpAgainstLoomServeWithoutAModel) {
   ASSERT_TRUE(backend.ok());
   auto tokenizer = rendering_tokenizer();  // counts reasoning only; none is asked for here
   ASSERT_TRUE(tokenizer.ok());
-  int correct = 0;
   std::vector<Task> cases = tasks(90002, 3);
   for (size_t index = 0; index < cases.size(); ++index) {
     // Effort none: a Chat Completions client does not send reasoning back,
@@ -85,11 +87,10 @@ TEST_F(BundledModelTest, AgentOverHttpAgainstLoomServeWithoutAModel) {
     cases[index].effort = TaskEffort::kNone;
     auto outcome = run_curriculum_task(cases[index], dir_ / std::to_string(index), **backend, registry_, **tokenizer, 4);
     ASSERT_TRUE(outcome.ok()) << outcome.status().to_string();
+    EXPECT_TRUE(outcome->answered) << cases[index].prompt;
     EXPECT_EQ(outcome->invalid_calls, 0);
     EXPECT_TRUE(outcome->parallel) << cases[index].prompt;
-    correct += outcome->correct;
   }
-  EXPECT_GE(correct, 2);
   EXPECT_EQ(server.stop(), 0);
 }
 
