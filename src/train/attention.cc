@@ -45,7 +45,8 @@ Attention::Scratch& Attention::scratch(int thread, int64_t length, int64_t head_
 }
 
 // probs (length, length) = causal softmax(q k^T * scale) of one query head;
-// entries above the diagonal are 0. Needs keys_t filled.
+// entries above the diagonal are 0 up to the end of the row's block of
+// kBlock rows, beyond which no product reads. Needs keys_t filled.
 void Attention::softmax_weights(const AttentionDims& dims, const float* q_head, int64_t length, Scratch& s) {
   const auto& dense = dense_kernels();
   const int64_t q_size = dims.q_size();
@@ -61,7 +62,8 @@ void Attention::softmax_weights(const AttentionDims& dims, const float* q_head, 
       float* weights = probs + row * length;
       const int64_t count = row + 1;  // causal: keys 0..row
       dense.softmax(weights, count, scale);
-      std::fill(weights + count, weights + length, 0.0f);
+      // Later products read a row only up to the end of its block.
+      std::fill(weights + count, weights + last, 0.0f);
     }
   }
 }
@@ -150,7 +152,7 @@ void Attention::backward(ThreadPool& pool, std::span<const SequenceSpan> sequenc
             const float* p = probs + row * length;
             float* g = grads + row * length;
             dense.softmax_backward(p, g, row + 1, scale);
-            std::fill(g + row + 1, g + length, 0.0f);
+            std::fill(g + row + 1, g + last, 0.0f);
           }
           // dQ rows = dS rows @ K.
           dense.gemm({.m = last - first, .n = head_dim, .k = last, .a = grads + first * length,

@@ -11,7 +11,9 @@ Trainer::Trainer(const ModelShape& shape, const TrainerSettings& settings, const
       params_(initial_parameters(shape, transformer_.layout(), settings.seed)),
       grads_(transformer_.layout().total()),
       optimizer_(transformer_.layout(), settings.optimizer),
-      stream_(train, settings.batch_tokens, settings.seed) {}
+      stream_(train, settings.batch_tokens, settings.seed) {
+  transformer_.reserve_rows(settings.batch_tokens);
+}
 
 StepResult Trainer::step() {
   const Batch batch = make_batch(train_, stream_.next());

@@ -43,8 +43,9 @@ Transformer::Transformer(const ModelShape& shape, ThreadPool& pool)
 
 void Transformer::forward(const Batch& batch, const ModelTensors& w) {
   const int64_t n = batch.size(), hidden = shape_.hidden_size;
-  for (LayerActivations& a : layers_) ensure(a.x_in, n * hidden);
-  ensure(x_final_, n * hidden);
+  const int64_t rows = std::max(n, reserved_rows_);  // buffer sizes
+  for (LayerActivations& a : layers_) ensure(a.x_in, rows * hidden);
+  ensure(x_final_, rows * hidden);
   float* x = layers_[0].x_in.data();  // x (n, hidden) = embedding rows
   for (int64_t row = 0; row < n; ++row) {
     std::copy_n(w.token_embedding + batch.inputs[row] * hidden, hidden, x + row * hidden);
@@ -59,18 +60,19 @@ void Transformer::layer_forward(const Batch& batch, const LayerTensors& w, Layer
                                 float* x_out) {
   const ModelShape& s = shape_;
   const int64_t n = batch.size(), hidden = s.hidden_size, ffn = s.intermediate_size;
-  ensure(a.attn_normed, n * hidden);
-  ensure(a.attn_inv_rms, n);
-  ensure(a.q, n * s.q_size());
-  ensure(a.k, n * s.kv_size());
-  ensure(a.v, n * s.kv_size());
-  ensure(a.attn, n * s.q_size());
-  ensure(a.x_mid, n * hidden);
-  ensure(a.ffn_normed, n * hidden);
-  ensure(a.ffn_inv_rms, n);
-  ensure(a.gate, n * ffn);
-  ensure(a.up, n * ffn);
-  ensure(a.hidden, n * ffn);
+  const int64_t rows = std::max(n, reserved_rows_);  // buffer sizes
+  ensure(a.attn_normed, rows * hidden);
+  ensure(a.attn_inv_rms, rows);
+  ensure(a.q, rows * s.q_size());
+  ensure(a.k, rows * s.kv_size());
+  ensure(a.v, rows * s.kv_size());
+  ensure(a.attn, rows * s.q_size());
+  ensure(a.x_mid, rows * hidden);
+  ensure(a.ffn_normed, rows * hidden);
+  ensure(a.ffn_inv_rms, rows);
+  ensure(a.gate, rows * ffn);
+  ensure(a.up, rows * ffn);
+  ensure(a.hidden, rows * ffn);
 
   // Attention block: x_mid = x + attn_output(attention(rope(q), rope(k), v)) of rmsnorm(x).
   rms_norm_forward(pool_, x, w.attn_norm, n, hidden, s.rms_norm_eps, a.attn_normed.data(), a.attn_inv_rms.data());
@@ -102,9 +104,10 @@ void Transformer::layer_forward(const Batch& batch, const LayerTensors& w, Layer
 
 void Transformer::final_rows(const ModelTensors& w, std::span<const int64_t> rows) {
   const int64_t count = static_cast<int64_t>(rows.size()), hidden = shape_.hidden_size;
-  ensure(final_inputs_, count * hidden);
-  ensure(final_rows_, count * hidden);
-  ensure(final_inv_rms_, count);
+  const int64_t capacity = std::max(count, reserved_rows_);  // buffer sizes
+  ensure(final_inputs_, capacity * hidden);
+  ensure(final_rows_, capacity * hidden);
+  ensure(final_inv_rms_, capacity);
   for (int64_t i = 0; i < count; ++i) {
     std::copy_n(x_final_.data() + rows[i] * hidden, hidden, final_inputs_.data() + i * hidden);
   }
@@ -142,8 +145,8 @@ LossSum Transformer::run(const Batch& batch, const float* params, float* grads) 
   if (grads) std::fill_n(grads, layout_.total(), 0.0f);
   if (count == 0) return loss;
   final_rows(w, target_rows_);
-  ensure(logits_, count * vocab);
-  ensure(losses_, count);
+  ensure(logits_, std::max(count, reserved_rows_) * vocab);
+  ensure(losses_, std::max(count, reserved_rows_));
   linear_forward(pool_, final_rows_.data(), count, w.output, vocab, hidden, logits_.data(), transposed_);
   cross_entropy(pool_, logits_.data(), target_ids_.data(), count, vocab, 1.0f / static_cast<float>(count),
                 losses_.data());
@@ -152,14 +155,15 @@ LossSum Transformer::run(const Batch& batch, const float* params, float* grads) 
 
   const ModelTensors g = layout_.bind(grads);
   // Output projection and final norm, on the target rows only.
-  ensure(d_final_, count * hidden);
-  ensure(d_normed_, std::max(count, n) * hidden);
+  const int64_t rows = std::max(n, reserved_rows_);  // buffer sizes
+  ensure(d_final_, rows * hidden);
+  ensure(d_normed_, rows * hidden);
   linear_backward_input(pool_, logits_.data(), count, w.output, vocab, hidden, d_final_.data(), Accumulate::kNo);
   linear_backward_weight(pool_, logits_.data(), final_rows_.data(), count, vocab, hidden, g.output);
   std::fill_n(d_normed_.data(), count * hidden, 0.0f);
   rms_norm_backward(pool_, final_inputs_.data(), w.output_norm, final_inv_rms_.data(), d_final_.data(), count,
                     hidden, d_normed_.data(), g.output_norm);
-  ensure(dx_, n * hidden);
+  ensure(dx_, rows * hidden);
   std::fill_n(dx_.data(), n * hidden, 0.0f);
   for (int64_t i = 0; i < count; ++i) {
     add_in_place(dx_.data() + target_rows_[i] * hidden, d_normed_.data() + i * hidden, hidden);
@@ -181,12 +185,13 @@ void Transformer::layer_backward(const Batch& batch, const LayerTensors& w, cons
                                  LayerActivations& a, float* dx) {
   const ModelShape& s = shape_;
   const int64_t n = batch.size(), hidden = s.hidden_size, ffn = s.intermediate_size;
-  ensure(d_gate_, n * ffn);
-  ensure(d_up_, n * ffn);
-  ensure(d_attn_, n * s.q_size());
-  ensure(dq_, n * s.q_size());
-  ensure(dk_, n * s.kv_size());
-  ensure(dv_, n * s.kv_size());
+  const int64_t rows = std::max(n, reserved_rows_);  // buffer sizes
+  ensure(d_gate_, rows * ffn);
+  ensure(d_up_, rows * ffn);
+  ensure(d_attn_, rows * s.q_size());
+  ensure(dq_, rows * s.q_size());
+  ensure(dk_, rows * s.kv_size());
+  ensure(dv_, rows * s.kv_size());
 
   // Feed-forward block. On entry dx = d x_out; after it, d x_mid.
   linear_backward_input(pool_, dx, n, w.ffn_down, hidden, ffn, d_gate_.data(), Accumulate::kNo);  // d hidden

@@ -47,6 +47,10 @@ class Transformer {
   // Logits (n, vocab) of every row of the batch (tests, evaluation).
   void logits(const Batch& batch, const float* params, std::vector<float>& out);
 
+  // Sizes activation buffers for batches of up to `rows` rows now, so that
+  // they are not reallocated as larger batches arrive.
+  void reserve_rows(int64_t rows) { reserved_rows_ = rows; }
+
   const ModelShape& shape() const { return shape_; }
   const ParameterLayout& layout() const { return layout_; }
 
@@ -74,6 +78,7 @@ class Transformer {
   std::vector<float> dx_, d_normed_, d_attn_, dq_, dk_, dv_, d_gate_, d_up_, d_final_;
   std::vector<float> transposed_;
   std::vector<int64_t> negated_positions_;
+  int64_t reserved_rows_ = 0;
 };
 
 }  // namespace loom::train
