@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "model/test_model.h"
+#include "runtime/engine.h"
 #include "runtime/generator.h"
 #include "server/model_backend.h"
 #include "text/detokenizer.h"
@@ -220,10 +221,10 @@ TEST(Logprobs, RealEngineMatchesTheGenerator) {
   auto tokenizer = text::Tokenizer::from_gguf((*loaded)->file());
   ASSERT_TRUE(tokenizer.ok());
   ThreadPool pool(2);
-  auto generator = runtime::Generator::create(**loaded, **tokenizer, pool, tensor::DType::kF32, 512);
-  ASSERT_TRUE(generator.ok());
   ServingModel serving = *ServingModel::create(**tokenizer, {.id = "tiny", .context_length = 512});
-  ModelBackend backend(*generator, serving.family());
+  auto engine = runtime::Engine::create(**loaded, **tokenizer, pool, {.context = 512, .kv_type = tensor::DType::kF32});
+  ASSERT_TRUE(engine.ok()) << engine.status().to_string();
+  ModelBackend backend(**engine, serving.family());
   constexpr int kTokens = 12;
   json entries;
   std::string content;
