@@ -6,6 +6,8 @@
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "model/model.h"
+#include "server/serving_model.h"
+#include "text/tokenizer.h"
 
 namespace loom::cli {
 namespace {
@@ -15,6 +17,7 @@ struct InfoOptions {
   bool show_metadata = false;
   bool show_tensors = false;
   int64_t context = 0;
+  std::string reasoning_config;
 };
 
 std::string human_bytes(double bytes) {
@@ -46,6 +49,50 @@ void print_hparams(const model::HParams& h, const model::Model& model) {
               h.rope_style == model::RopeStyle::kHalves ? "halves (neox)" : "adjacent pairs (normal)");
   std::printf("rms_norm_eps        %g\n", h.rms_norm_eps);
   std::printf("tied_embeddings     %s\n", model.weights().tied_output ? "yes" : "no");
+}
+
+// How the model reasons and what each effort turns into, as `loom serve` would
+// apply it (the same detection from the chat template, the same budgets).
+Status print_reasoning(const model::GgufFile& file, const InfoOptions& options) {
+  Result<std::unique_ptr<text::Tokenizer>> tokenizer = text::Tokenizer::from_gguf(file);
+  if (!tokenizer.ok()) {
+    std::printf("reasoning           unknown (no tokenizer: %s)\n", tokenizer.status().message().c_str());
+    return {};
+  }
+  server::ServingModelOptions model_options;
+  if (!options.reasoning_config.empty()) {
+    model_options.reasoning = TRY(reasoning::load_reasoning_settings(options.reasoning_config));
+  }
+  Result<server::ServingModel> model = server::ServingModel::create(**tokenizer, model_options);
+  if (!model.ok()) {
+    std::printf("reasoning           unknown (%s)\n", model.status().message().c_str());
+    return {};
+  }
+  const nlohmann::ordered_json metadata =
+      reasoning::effort_metadata(model->reasoning_style(), model->reasoning().budgets);
+  std::printf("chat_format         %s\n", std::string(chat::family_name(model->family())).c_str());
+  std::printf("reasoning           %s\n", metadata["reasoning_style"].get<std::string>().c_str());
+  for (const auto& [effort, entry] : metadata["efforts"].items()) {
+    std::string line;
+    if (!entry["has_effect"].get<bool>()) {
+      line = "no effect (accepted)";
+    } else {
+      line = entry["thinking"].get<bool>() ? "thinking" : "thinking off";
+      if (entry.contains("harmony_reasoning")) line += ", Reasoning: " + entry["harmony_reasoning"].get<std::string>();
+      if (entry.contains("budget_tokens") && entry["thinking"].get<bool>()) {
+        line += str_cat(", budget ", entry["budget_tokens"].get<int64_t>(), " tokens");
+      }
+      if (entry.contains("max_waits")) {
+        line += str_cat(", \"Wait\" for closes before ", entry["min_reasoning_tokens"].get<int64_t>(), " tokens (at most ",
+                        entry["max_waits"].get<int64_t>(), ")");
+      }
+    }
+    std::printf("  %-8s          %s\n", effort.c_str(), line.c_str());
+  }
+  std::printf("  %-8s          router + escalation (at most %d, up to %s)\n", "auto",
+              model->reasoning().escalation.max_escalations,
+              std::string(reasoning::effort_name(model->reasoning().escalation.ceiling)).c_str());
+  return {};
 }
 
 Status run_info(const InfoOptions& options) {
@@ -85,6 +132,7 @@ Status run_info(const InfoOptions& options) {
     }
   }
 
+  TRY(print_reasoning(file, options));
   auto model = model::Model::from_file(std::move(file));
   if (!model.ok()) {
     std::printf("runnable            no: %s\n", model.status().message().c_str());
@@ -109,6 +157,9 @@ void add_info_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("model", options->model_path, "GGUF model file")->required()->check(CLI::ExistingFile);
   command->add_flag("--metadata", options->show_metadata, "Also print every metadata key");
   command->add_flag("--tensors", options->show_tensors, "Also print every tensor with its type and shape");
+  command->add_option("--reasoning-config", options->reasoning_config,
+                      "JSON file of reasoning budgets (as for loom serve) to show instead of the defaults")
+      ->check(CLI::ExistingFile);
   command->add_option("--ctx", options->context, "Context length for the KV cache estimate (default: min(4096, model's))");
   command->callback([options, &exit_code] {
     if (Status status = run_info(*options); !status.ok()) exit_code.value = report_error(status);

@@ -30,6 +30,7 @@ struct ServeOptions {
   std::string model_name;
   std::string family;
   std::string api_key_file;
+  std::string reasoning_config;
   server::ServerOptions server;
   double max_body_mb = 16;
   double shutdown_grace_s = 10;
@@ -99,6 +100,7 @@ Status run_serve(ServeOptions& options) {
   if (!options.api_key_file.empty()) options.server.api_keys = TRY(server::load_api_keys(options.api_key_file));
   server::ServingModelOptions model_options;
   if (!options.family.empty()) model_options.family = TRY(chat::parse_family(options.family));
+  if (!options.reasoning_config.empty()) model_options.reasoning = TRY(reasoning::load_reasoning_settings(options.reasoning_config));
 
   if (!options.replay_path.empty()) {
     const std::string tokenizer_path = options.tokenizer_path.empty() ? options.model_path : options.tokenizer_path;
@@ -160,6 +162,9 @@ void add_serve_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--api-keys,--api-key-file", options->api_key_file,
                       "File with one API key per line, with optional name=, rpm=, tpm=, max_body_kb= (docs/api.md); "
                       "requests then need Authorization: Bearer KEY")
+      ->check(CLI::ExistingFile);
+  command->add_option("--reasoning-config", options->reasoning_config,
+                      "JSON file: reasoning budgets per effort, \"router\" and \"escalation\" thresholds (docs/reasoning.md)")
       ->check(CLI::ExistingFile);
   command->add_option("--max-body-mb", options->max_body_mb, "Largest request body in MiB")->capture_default_str();
   command->add_option("--price-input", options->server.prices.input, "USD per million input tokens")->capture_default_str();

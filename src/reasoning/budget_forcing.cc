@@ -36,11 +36,19 @@ Result<BudgetForcing> BudgetForcing::create(const text::Tokenizer& tokenizer, Bu
   if (opts.starts_in_reasoning) {
     policy.phase_ = Phase::kReasoning;
     policy.stats_.opened = true;
+  } else if (opts.force_open) {
+    const std::string& opener = opts.markers.forced_open.empty() ? opts.markers.open : opts.markers.forced_open;
+    policy.open_ids_ = tokenizer.encode(opener, /*add_special=*/false);
+    if (policy.open_ids_.empty()) return internal_error("the opening marker encodes to no tokens");
   }
   return policy;
 }
 
 std::vector<int32_t> BudgetForcing::forced_tokens() {
+  if (phase_ == Phase::kBeforeReasoning && !open_ids_.empty() && !stats_.forced_open) {
+    stats_.forced_open = true;
+    return open_ids_;
+  }
   if (phase_ != Phase::kReasoning || stats_.reasoning_tokens < options_.budget) return {};
   // Never cut a character: the model finishes it first (byte-level vocabularies
   // spread one character over several tokens).

@@ -23,6 +23,10 @@ struct BudgetForcingOptions {
   int32_t budget = 0;               // reasoning tokens before the close is forced
   std::string sentence;             // written before the forced close; empty: none
   bool starts_in_reasoning = false; // the prompt already opened the block
+  // Otherwise write markers.forced_open as the first tokens: a thinking-mode
+  // request always thinks, and its budget always applies (a model that skipped
+  // the opener would escape it).
+  bool force_open = false;
   int32_t min_reasoning = 0;        // a close sampled before this many tokens...
   int32_t max_waits = 0;            // ...is replaced by wait_text, at most this often
   std::string wait_text = "\nWait";
@@ -34,6 +38,7 @@ struct BudgetStats {
   bool closed_by_model = false;
   bool forced = false;
   int32_t forced_close_tokens = 0;  // length of the forced sentence + close
+  bool forced_open = false;         // the opener was written by the policy
   int32_t utf8_wait_tokens = 0;     // tokens sampled past the budget to finish a character
   int32_t waits = 0;                // early closes replaced by wait_text
 };
@@ -65,6 +70,7 @@ class BudgetForcing : public runtime::TokenPolicy {
   BudgetForcingOptions options_;
   std::vector<int32_t> closing_ids_;
   std::vector<int32_t> wait_ids_;
+  std::vector<int32_t> open_ids_;   // empty: the model opens the block itself
   Phase phase_ = Phase::kBeforeReasoning;
   BudgetStats stats_;
   std::string tail_;                // recent bytes, to find markers split over tokens

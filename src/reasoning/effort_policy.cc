@@ -127,10 +127,11 @@ ReasoningStyle reasoning_style(chat::Family family, std::string_view chat_templa
 std::optional<ReasoningMarkers> reasoning_markers(chat::Family family) {
   switch (family) {
     case chat::Family::kHermes:
-    case chat::Family::kDeepSeek: return ReasoningMarkers{"<think>", "</think>", "\n</think>\n\n"};
+    case chat::Family::kDeepSeek: return ReasoningMarkers{"<think>", "</think>", "\n</think>\n\n", "<think>\n"};
     case chat::Family::kHarmony:
       return ReasoningMarkers{"<|channel|>analysis<|message|>", "<|end|>",
-                              "<|end|><|start|>assistant<|channel|>final<|message|>"};
+                              "<|end|><|start|>assistant<|channel|>final<|message|>",
+                              "<|channel|>analysis<|message|>"};
     default: return std::nullopt;
   }
 }

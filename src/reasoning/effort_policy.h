@@ -64,6 +64,9 @@ struct ReasoningMarkers {
   std::string close;  // what the model writes to end it: "</think>", "<|end|>"
   // What budget forcing writes to end it and start the answer.
   std::string forced_close;
+  // What budget forcing writes to open the block when the prompt did not
+  // (the model's own first tokens in thinking mode).
+  std::string forced_open;
 };
 std::optional<ReasoningMarkers> reasoning_markers(chat::Family family);
 

@@ -22,7 +22,9 @@ Result<RenderedPrompt> render_prompt(const PromptRequest& request, const EffortP
     options.effort = plan.harmony_level.value_or(chat::HarmonyEffort::kMedium);
     out.text = TRY(chat::render_harmony(request.messages, request.tools, options));
   } else {
-    if (request.chat_template.empty()) return invalid_argument("the model has no chat template");
+    if (request.chat_template.empty() && request.parsed_template == nullptr) {
+      return invalid_argument("the model has no chat template");
+    }
     chat::ChatTemplateInputs inputs;
     inputs.messages = request.messages;
     inputs.tools = request.tools;
@@ -31,7 +33,10 @@ Result<RenderedPrompt> render_prompt(const PromptRequest& request, const EffortP
     inputs.eos_token = request.eos_token;
     inputs.now = request.now;
     if (plan.enable_thinking.has_value()) inputs.extra_kwargs["enable_thinking"] = *plan.enable_thinking;
-    out.text = TRY(chat::render_chat(request.chat_template, inputs));
+    // Templates that read the OpenAI parameter themselves get the level applied.
+    if (plan.has_effect) inputs.extra_kwargs["reasoning_effort"] = std::string(effort_name(plan.effective));
+    out.text = request.parsed_template != nullptr ? TRY(request.parsed_template->render(inputs))
+                                                  : TRY(chat::render_chat(request.chat_template, inputs));
   }
   const std::optional<ReasoningMarkers> markers = reasoning_markers(request.family);
   if (!markers || !plan.has_effect) return out;

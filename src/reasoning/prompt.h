@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "chat/chat_template.h"
 #include "chat/family.h"
 #include "reasoning/effort_policy.h"
 
@@ -19,6 +20,9 @@ namespace loom::reasoning {
 struct PromptRequest {
   chat::Family family = chat::Family::kPlain;
   std::string chat_template;  // Jinja source; unused for harmony
+  // The same template already parsed (a server renders many prompts); when
+  // set, chat_template is not read.
+  const chat::ChatTemplate* parsed_template = nullptr;
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   nlohmann::ordered_json tools;  // null or an array of tool definitions
   std::string bos_token;

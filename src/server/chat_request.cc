@@ -55,7 +55,7 @@ Result<GenerationRequest> parse_chat_request(const json& body, const RequestLimi
   }
   std::string effort;
   TRY(read_string(body, "reasoning_effort", "", effort));
-  if (!effort.empty()) request.effort = TRY(parse_effort(effort, "reasoning_effort"));
+  if (!effort.empty()) request.effort = TRY(parse_request_effort(effort, "reasoning_effort"));
   TRY(read_positive_int(body, "max_tokens", request.max_output_tokens));
   TRY(read_positive_int(body, "max_completion_tokens", request.max_output_tokens));
   TRY(read_sampling(body, limits, request.sampling));

@@ -13,6 +13,12 @@ using nlohmann::json;
 
 std::string sse_data(const json& payload) { return "data: " + chat::dump_json(payload) + "\n\n"; }
 
+void add_effort_fields(json& body, const EffortReport& effort) {
+  if (!effort.requested) return;  // responses to requests without an effort keep the hosted API's shape
+  body["reasoning_effort"] = effort.used ? json(std::string(reasoning::effort_name(*effort.used))) : json();
+  body["reasoning_effort_details"] = json(effort.to_json());
+}
+
 std::string_view finish_reason_name(FinishReason finish) {
   switch (finish) {
     case FinishReason::kLength: return "length";
@@ -84,7 +90,7 @@ json chat_completion_json(const ResponseIdentity& identity, const GenerationOutc
       calls.push_back({{"id", call.id}, {"type", "function"}, {"function", {{"name", call.name}, {"arguments", call.arguments}}}});
     message["tool_calls"] = std::move(calls);
   }
-  return {{"id", identity.id},
+  json body = {{"id", identity.id},
           {"object", "chat.completion"},
           {"created", identity.created},
           {"model", identity.model},
@@ -96,17 +102,23 @@ json chat_completion_json(const ResponseIdentity& identity, const GenerationOutc
           {"usage", chat_usage_json(outcome.usage)},
           {"service_tier", "default"},
           {"system_fingerprint", nullptr}};
+  add_effort_fields(body, outcome.effort);
+  return body;
 }
 
 std::string ChatStreamWriter::chunk(json delta, const json& finish_reason, const json& logprobs) const {
-  return sse_data({{"id", identity_.id},
-                   {"object", "chat.completion.chunk"},
-                   {"created", identity_.created},
-                   {"model", identity_.model},
-                   {"service_tier", "default"},
-                   {"system_fingerprint", nullptr},
-                   {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", logprobs}, {"finish_reason", finish_reason}}})},
-                   {"usage", nullptr}});
+  return sse_data(chunk_json(std::move(delta), finish_reason, logprobs));
+}
+
+json ChatStreamWriter::chunk_json(json delta, const json& finish_reason, const json& logprobs) const {
+  return {{"id", identity_.id},
+          {"object", "chat.completion.chunk"},
+          {"created", identity_.created},
+          {"model", identity_.model},
+          {"service_tier", "default"},
+          {"system_fingerprint", nullptr},
+          {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", logprobs}, {"finish_reason", finish_reason}}})},
+          {"usage", nullptr}};
 }
 
 std::vector<std::string> ChatStreamWriter::start() {
@@ -148,7 +160,10 @@ std::vector<std::string> ChatStreamWriter::events(const std::vector<chat::ParseE
 }
 
 std::vector<std::string> ChatStreamWriter::finish(const GenerationOutcome& outcome) {
-  std::vector<std::string> frames = {chunk(json::object(), finish_reason_name(outcome.finish))};
+  // The effort used is known only now (auto may have escalated): the last chunk carries it.
+  json last = chunk_json(json::object(), finish_reason_name(outcome.finish));
+  add_effort_fields(last, outcome.effort);
+  std::vector<std::string> frames = {sse_data(last)};
   if (include_usage_) {
     frames.push_back(sse_data({{"id", identity_.id},
                                {"object", "chat.completion.chunk"},

@@ -22,6 +22,9 @@ nlohmann::json chat_usage_json(const Usage& usage);
 nlohmann::json logprob_json(const TokenLogprob& entry);
 // The entries of tokens whose text went to the answer's content, as an array.
 nlohmann::json content_logprobs_json(std::span<const TokenLogprob> logprobs);
+// "reasoning_effort" (the effort used) and "reasoning_effort_details" (requested,
+// has_effect, budget, auto's reasons) when the request gave an effort.
+void add_effort_fields(nlohmann::json& body, const EffortReport& effort);
 std::string_view finish_reason_name(FinishReason finish);
 nlohmann::json chat_completion_json(const ResponseIdentity& identity, const GenerationOutcome& outcome);
 
@@ -39,6 +42,8 @@ class ChatStreamWriter {
  private:
   std::string chunk(nlohmann::json delta, const nlohmann::json& finish_reason = nullptr,
                     const nlohmann::json& logprobs = nullptr) const;
+  nlohmann::json chunk_json(nlohmann::json delta, const nlohmann::json& finish_reason,
+                            const nlohmann::json& logprobs = nullptr) const;
 
   ResponseIdentity identity_;
   bool include_usage_;

@@ -5,11 +5,15 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "chat/output_parser.h"
+#include "reasoning/budget_forcing.h"
 #include "server/backend.h"
 #include "server/serving_model.h"
 
@@ -44,6 +48,19 @@ struct TokenLogprob {
   bool content = false;
 };
 
+// The reasoning effort a generation ran at, for the response and the log.
+struct EffortReport {
+  std::optional<reasoning::Effort> requested;  // not given: the model's default applied
+  std::optional<reasoning::Effort> used;       // auto resolved; not given: none
+  bool has_effect = false;                     // false: the model cannot reason (or no effort given)
+  int32_t budget = -1;                         // reasoning tokens; -1: none
+  std::vector<std::string> reasons;            // auto: the router's reasons, then each escalation judgment
+  int64_t discarded_tokens = 0;                // auto: tokens of attempts escalation threw away
+  nlohmann::ordered_json to_json() const;
+  // "auto -> medium: contains code; low: mean entropy 2.71 > 2: uncertain -> medium".
+  std::string to_string() const;
+};
+
 struct GenerationOutcome {
   chat::ParsedOutput output;
   FinishReason finish = FinishReason::kStop;
@@ -51,6 +68,8 @@ struct GenerationOutcome {
   // Every sampled token's entry when the request asked for logprobs and the
   // backend reports them (the replay backend does not: empty).
   std::vector<TokenLogprob> logprobs;
+  EffortReport effort;
+  std::optional<reasoning::BudgetStats> budget;  // when a reasoning budget was enforced
 };
 
 // Receives the events each token completes, with the log-probabilities of the
@@ -58,11 +77,18 @@ struct GenerationOutcome {
 // the client is gone (generation then stops).
 using EventCallback =
     std::function<bool(const std::vector<chat::ParseEvent>& events, std::span<const TokenLogprob> logprobs)>;
+// Sees each sampled answer token (not reasoning, not forced) with its
+// log-probabilities when the request asked for them; returning false stops
+// generation (finish kCancelled).
+using AnswerTokenCallback = std::function<bool(const runtime::TokenEvent& event)>;
 
+// One generation of `prompt` (prepared at one effort, never auto), with the
+// prompt's reasoning budget enforced by budget forcing.
 Result<GenerationOutcome> run_generation(const ServingModel& model, CompletionBackend& backend,
                                          const GenerationRequest& request, const PreparedPrompt& prompt,
                                          const Prices& prices, const EventCallback& on_events,
-                                         const std::atomic<bool>& cancelled);
+                                         const std::atomic<bool>& cancelled,
+                                         const AnswerTokenCallback& on_answer_token = {});
 
 double cost_usd(const Usage& usage, const Prices& prices);
 

@@ -3,11 +3,13 @@
 // JSON response or into an SSE stream (errors there are stream events).
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 
 #include "chat/message.h"
 #include "server/api_error.h"
 #include "server/chat_writer.h"
+#include "server/effort_generation.h"
 #include "server/responses_writer.h"
 #include "server/route_context.h"
 
@@ -52,8 +54,14 @@ void count_usage(const RouteContext& context, KeyAccount& account, const Usage& 
 Result<GenerationOutcome> generate(const RouteContext& context, const PendingGeneration& pending, const EventCallback& on_events) {
   context.counters.active++;
   const auto start = std::chrono::steady_clock::now();
-  Result<GenerationOutcome> outcome = run_generation(context.model, context.backend, pending.request, pending.prompt,
-                                                     context.options.prices, on_events, context.stopping);
+  Result<GenerationOutcome> outcome =
+      generate_at_effort(context.model, context.backend, pending.request, pending.prompt, pending.identity.id,
+                         context.options.prices, on_events, context.stopping);
+  // Every auto decision goes to the log with its reasons (one line).
+  if (outcome.ok() && pending.request.effort == reasoning::Effort::kAuto) {
+    std::fprintf(stderr, "loom serve: %s reasoning_effort %s\n", pending.identity.id.c_str(),
+                 outcome->effort.to_string().c_str());
+  }
   context.counters.generation_micros +=
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   context.counters.active--;
@@ -78,6 +86,11 @@ Result<std::shared_ptr<PendingGeneration>> prepare(const RouteContext& context, 
 
 void send_json(httplib::Response& response, const json& body) {
   response.set_content(chat::dump_json(body), "application/json");
+}
+
+// x-loom-reasoning-effort: the effort used, when the request gave one.
+void set_effort_header(httplib::Response& response, const std::optional<reasoning::Effort>& effort) {
+  if (effort) response.set_header("x-loom-reasoning-effort", std::string(reasoning::effort_name(*effort)));
 }
 
 void stream_chat(const RouteContext& context, std::shared_ptr<PendingGeneration> pending, httplib::DataSink& sink) {
@@ -167,6 +180,9 @@ void handle_generation(const RouteContext& context, Api api, const httplib::Requ
   }
   if (pending->request.stream) {
     response.set_header("Cache-Control", "no-cache");
+    // Headers go out before generation: auto's final effort (escalation) is in
+    // the last event instead.
+    if (!pending->prompt.route && pending->prompt.effort) set_effort_header(response, pending->prompt.effort->effective);
     response.set_chunked_content_provider("text/event-stream", [&context, api, pending](size_t, httplib::DataSink& sink) {
       if (api == Api::kChatCompletions) stream_chat(context, pending, sink);
       else stream_responses(context, pending, sink);
@@ -185,12 +201,13 @@ void handle_generation(const RouteContext& context, Api api, const httplib::Requ
     send_error(response, shutting_down());
     return;
   }
+  set_effort_header(response, outcome->effort.used);
   if (api == Api::kChatCompletions) {
     send_json(response, chat_completion_json(pending->identity, *outcome));
     return;
   }
   json items = response_output_items(pending->identity, pending->request, outcome->output, outcome->logprobs);
-  json body = response_json(pending->identity, pending->request, "completed", std::move(items), &outcome->usage);
+  json body = response_json(pending->identity, pending->request, "completed", std::move(items), &*outcome);
   if (outcome->finish == FinishReason::kLength) {
     body["status"] = "incomplete";
     body["incomplete_details"] = {{"reason", "max_output_tokens"}};

@@ -16,15 +16,15 @@
 #include "chat/message.h"
 #include "chat/tool.h"
 #include "chat/tool_choice.h"
+#include "reasoning/effort_policy.h"
 
 namespace loom::server {
 
 enum class Api { kChatCompletions, kResponses };
 
-// Reasoning effort as the client asked; kUnset lets the model's default apply.
-enum class Effort { kUnset, kNone, kMinimal, kLow, kMedium, kHigh, kXHigh };
-std::string_view effort_name(Effort effort);
-Result<Effort> parse_effort(std::string_view text, std::string_view param);
+// A request's reasoning effort (reasoning::parse_effort), with the API's
+// error message naming `param`.
+Result<reasoning::Effort> parse_request_effort(std::string_view text, std::string_view param);
 
 struct SamplingParams {
   double temperature = 1.0;
@@ -54,7 +54,8 @@ struct GenerationRequest {
   std::set<std::string> freeform_tools;
   chat::ToolChoice tool_choice;  // absent: auto
   bool parallel_tool_calls = true;
-  Effort effort = Effort::kUnset;
+  // As the client asked; not given: the model's own default (no budget).
+  std::optional<reasoning::Effort> effort;
   int64_t max_output_tokens = 0;  // 0: up to the context
   SamplingParams sampling;
   ResponseFormat response_format = ResponseFormat::kText;

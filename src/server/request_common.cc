@@ -2,8 +2,6 @@
 // effort, sampling parameters, and typed accessors that name the bad field.
 #include "server/request.h"
 
-#include <array>
-
 #include "base/utf8.h"
 #include "server/request_fields.h"
 
@@ -18,17 +16,11 @@ Result<nlohmann::json> parse_body(std::string_view text) {
   return body;
 }
 
-std::string_view effort_name(Effort effort) {
-  constexpr std::array<std::string_view, 7> kNames = {"", "none", "minimal", "low", "medium", "high", "xhigh"};
-  return kNames[static_cast<size_t>(effort)];
-}
-
-Result<Effort> parse_effort(std::string_view text, std::string_view param) {
-  for (int value = 1; value <= static_cast<int>(Effort::kXHigh); ++value) {
-    if (effort_name(static_cast<Effort>(value)) == text) return static_cast<Effort>(value);
-  }
+Result<reasoning::Effort> parse_request_effort(std::string_view text, std::string_view param) {
+  Result<reasoning::Effort> effort = reasoning::parse_effort(text);
+  if (effort.ok()) return effort;
   return invalid_argument(param, ": Invalid value '", text,
-                          "'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high' and 'xhigh'.");
+                          "'. Supported values are: 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' and 'auto'.");
 }
 
 const nlohmann::json* field(const nlohmann::json& object, std::string_view key) {

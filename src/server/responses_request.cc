@@ -246,7 +246,7 @@ Result<GenerationRequest> parse_responses_request(const json& body, const Reques
     if (!reasoning->is_object()) return invalid_argument("reasoning must be an object");
     std::string effort;
     TRY(read_string(*reasoning, "effort", "reasoning.", effort));
-    if (!effort.empty()) request.effort = TRY(parse_effort(effort, "reasoning.effort"));
+    if (!effort.empty()) request.effort = TRY(parse_request_effort(effort, "reasoning.effort"));
     TRY(read_string(*reasoning, "summary", "reasoning.", request.reasoning_summary));
   }
   TRY(read_positive_int(body, "max_output_tokens", request.max_output_tokens));

