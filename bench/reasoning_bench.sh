@@ -44,7 +44,7 @@ PROMPTS=(
 )
 
 "$LOOM" make-test-model --arch qwen3 --shape "$SHAPE" --type "$TYPE" --tokenizer "$TOKENIZER" --seed 1 \
-  --out "$WORK/model.gguf" >/dev/null
+  --out "$WORK/model.gguf" >/dev/null 2>&1
 echo "model: random-weight qwen3 $SHAPE $TYPE, Qwen3 vocabulary and template; ${#PROMPTS[@]} prompts x $RUNS seeds;" \
      "threads $THREADS; answer allowance $ANSWER tokens"
 echo
