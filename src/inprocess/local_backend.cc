@@ -6,6 +6,7 @@
 
 #include "agent/wire_format.h"
 #include "server/chat_writer.h"
+#include "server/effort_generation.h"
 
 namespace loom::inprocess {
 
@@ -25,7 +26,7 @@ Result<agent::ModelTurn> LocalBackend::complete(const agent::ModelRequest& reque
   };
   const std::atomic<bool> cancelled{false};
   const server::GenerationOutcome outcome =
-      TRY(server::run_generation(model_, backend_, generation, prompt, options_.prices, on_events, cancelled));
+      TRY(server::generate_at_effort(model_, backend_, generation, prompt, id, options_.prices, on_events, cancelled));
   // The response object the server would send, parsed as the HTTP backend
   // parses it: one translation for both paths.
   const server::ResponseIdentity identity{.id = id, .created = 0, .model = model_.id()};
