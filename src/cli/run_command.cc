@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "model/model.h"
+#include "runtime/engine.h"
 #include "runtime/generator.h"
 #include "server/chat_writer.h"
 #include "server/effort_generation.h"
@@ -152,9 +153,10 @@ Status run_with_effort(const RunOptions& options) {
   const int64_t context = std::min(static_cast<int64_t>(prompt.ids.size()) + request.max_output_tokens + kPromptSlack,
                                    model_options.context_length);
   ThreadPool pool(options.engine.threads);
-  runtime::Generator generator =
-      TRY(runtime::Generator::create(*model, *tokenizer, pool, TRY(kv_cache_type(options.engine)), context));
-  server::ModelBackend backend(generator, serving.family());
+  const runtime::EngineOptions engine_options{.max_sequences = 1, .context = context,
+                                              .kv_type = TRY(kv_cache_type(options.engine))};
+  const std::unique_ptr<runtime::Engine> engine = TRY(runtime::Engine::create(*model, *tokenizer, pool, engine_options));
+  server::ModelBackend backend(*engine, serving.family());
   const std::atomic<bool> cancelled{false};
   Printer printer;
   const auto start = std::chrono::steady_clock::now();

