@@ -161,7 +161,7 @@ Status run_with_effort(const RunOptions& options) {
   Printer printer;
   const auto start = std::chrono::steady_clock::now();
   const server::GenerationOutcome outcome = TRY(server::generate_at_effort(
-      serving, backend, request, prompt, "run", {}, [&](const std::vector<chat::ParseEvent>& events) {
+      serving, backend, request, prompt, "run", {}, [&](const std::vector<chat::ParseEvent>& events, std::span<const server::TokenLogprob>) {
         printer.events(events);
         return true;
       }, cancelled));

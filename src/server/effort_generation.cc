@@ -2,6 +2,8 @@
 #include "server/effort_generation.h"
 
 #include <algorithm>
+#include <span>
+#include <utility>
 
 #include "reasoning/escalation.h"
 
@@ -36,20 +38,23 @@ Result<GenerationOutcome> generate_auto(const ServingModel& model, CompletionBac
     reasoning::UncertaintyMeter meter(config.window);
     bool judged = !may_escalate;  // nothing to wait for: stream at once
     bool client_gone = false;
-    std::vector<std::vector<chat::ParseEvent>> held;
+    std::vector<std::pair<std::vector<chat::ParseEvent>, std::vector<TokenLogprob>>> held;
     const auto release = [&] {
-      for (const auto& events : held) {
-        if (!client_gone && !on_events(events)) client_gone = true;
+      for (const auto& [events, logprobs] : held) {
+        if (!client_gone && !on_events(events, logprobs)) client_gone = true;
       }
       held.clear();
       return !client_gone;
     };
-    const EventCallback events = [&](const std::vector<chat::ParseEvent>& parsed) {
+    const EventCallback events = [&](const std::vector<chat::ParseEvent>& parsed, std::span<const TokenLogprob> measured_logprobs) {
+      // Measuring asked the sampler for log-probabilities; the client sees them only if it asked too.
+      const std::span<const TokenLogprob> logprobs =
+          request.sampling.logprobs ? measured_logprobs : std::span<const TokenLogprob>();
       if (!judged) {
-        held.push_back(parsed);
+        held.emplace_back(parsed, std::vector<TokenLogprob>(logprobs.begin(), logprobs.end()));
         return true;
       }
-      if (!client_gone && !on_events(parsed)) client_gone = true;
+      if (!client_gone && !on_events(parsed, logprobs)) client_gone = true;
       return !client_gone;
     };
     const AnswerTokenCallback answer_token = [&](const runtime::TokenEvent& token) {
@@ -65,6 +70,7 @@ Result<GenerationOutcome> generate_auto(const ServingModel& model, CompletionBac
     // Ended before the window filled: judged on what was measured.
     if (!judged && !reasoning::judge(effort, meter, config).escalated) release();
     if (client_gone) outcome.finish = FinishReason::kCancelled;
+    if (!request.sampling.logprobs) outcome.logprobs.clear();
     kept = std::move(outcome);
     return meter;
   };
