@@ -239,7 +239,8 @@ Result<RouterConfig> parse_router_config(std::string_view json_text) {
       (key == "floor" ? config.floor : config.ceiling) = effort;
       continue;
     }
-    auto field = std::find_if(std::begin(integers), std::end(integers), [&](const auto& e) { return key == e.first; });
+    const std::string& name = key;  // clang cannot capture a structured binding
+    auto field = std::find_if(std::begin(integers), std::end(integers), [&](const auto& e) { return name == e.first; });
     if (field == std::end(integers)) return invalid_argument("router config: unknown key '", key, "'");
     if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > (1 << 30)) {
       return invalid_argument("router config: ", key, " must be a non-negative integer");
