@@ -101,9 +101,9 @@ std::unique_ptr<Tokenizer> sentencepiece_vocabulary() {
 void check_streaming(const Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
   StreamingDetokenizer stream(tokenizer, SpecialTokens::kKeep);
   for (int32_t id : ids) {
-    if (!is_valid_utf8(stream.push(id))) std::abort();
+    if (!loom::is_valid_utf8(stream.push(id))) std::abort();
   }
-  if (!is_valid_utf8(stream.flush())) std::abort();
+  if (!loom::is_valid_utf8(stream.flush())) std::abort();
 }
 
 }  // namespace
@@ -129,12 +129,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const Tokenizer* tokenizer : {sentencepiece.get(), from_file.get()}) {
     if (tokenizer == nullptr) continue;
     const auto encoded = tokenizer->encode(input, size % 2 == 0);
-    if (!is_valid_utf8(tokenizer->decode(encoded, false))) std::abort();
+    if (!loom::is_valid_utf8(tokenizer->decode(encoded, false))) std::abort();
     check_streaming(*tokenizer, encoded);
     // The input read as ids, in range or not.
     std::vector<int32_t> raw_ids;
     for (size_t pos = 0; pos + 2 <= size; pos += 2) raw_ids.push_back(static_cast<int16_t>(data[pos] | data[pos + 1] << 8));
-    if (!is_valid_utf8(tokenizer->decode(raw_ids, size % 3 == 0))) std::abort();
+    if (!loom::is_valid_utf8(tokenizer->decode(raw_ids, size % 3 == 0))) std::abort();
     check_streaming(*tokenizer, raw_ids);
   }
   return 0;
