@@ -123,7 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Byte-level BPE loses nothing but invalid UTF-8; added tokens decode to
   // their own text. The first id is the BOS encode added.
   const std::string text = byte_level->decode(std::span(ids).subspan(1), /*skip_special=*/false);
-  if (text != to_valid_utf8(input)) std::abort();
+  if (text != loom::to_valid_utf8(input)) std::abort();
   check_streaming(*byte_level, ids);
 
   for (const Tokenizer* tokenizer : {sentencepiece.get(), from_file.get()}) {
