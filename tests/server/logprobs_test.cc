@@ -24,6 +24,7 @@ namespace {
 
 using nlohmann::json;
 using testing::RunningServer;
+using testing::ServeThread;
 using testing::sse_payloads;
 
 // Emits the tokens of `text`; token i has log-probability -(i + 1) / 16 and two
@@ -63,19 +64,7 @@ class ServerAround {
     ServerOptions options;
     options.port = 0;
     server_ = std::make_unique<Server>(*model_, backend, options);
-    if (!server_->bind().ok()) std::abort();
-    thread_ = std::thread([this] {
-      (void)server_->serve();
-      finished_.store(true);
-    });
-  }
-  ~ServerAround() {
-    // stop() ends only a listening server: keep asking until serve() returned.
-    while (!finished_.load()) {
-      server_->stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    thread_.join();
+    serve_thread_ = std::make_unique<ServeThread>(*server_);
   }
   json post(const std::string& path, const json& body) {
     httplib::Client client("127.0.0.1", server_->port());
@@ -89,8 +78,7 @@ class ServerAround {
  private:
   std::unique_ptr<ServingModel> model_;
   std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::atomic<bool> finished_{false};
+  std::unique_ptr<ServeThread> serve_thread_;
   std::string raw_;
 };
 

@@ -38,6 +38,34 @@ inline const text::Tokenizer& qwen3_tokenizer() {
   return *tokenizer;
 }
 
+// Runs a bound Server on its own thread for the lifetime of this object.
+class ServeThread {
+ public:
+  explicit ServeThread(Server& server) : server_(server) {
+    if (!server_.bind().ok()) std::abort();
+    thread_ = std::thread([this] {
+      (void)server_.serve();
+      finished_.store(true);
+    });
+  }
+  ~ServeThread() {
+    // stop() only ends a server that is already listening: a test that ends
+    // right after starting one must keep asking until serve() has returned.
+    while (!finished_.load()) {
+      server_.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    thread_.join();
+  }
+  ServeThread(const ServeThread&) = delete;
+  ServeThread& operator=(const ServeThread&) = delete;
+
+ private:
+  Server& server_;
+  std::atomic<bool> finished_{false};
+  std::thread thread_;
+};
+
 class RunningServer {
  public:
   RunningServer(const std::string& script_json, ServerOptions options = {}, int64_t context = 32768,
@@ -52,20 +80,7 @@ class RunningServer {
     backend_ = std::move(*backend);
     options.port = 0;
     server_ = std::make_unique<Server>(*model_, *backend_, options);
-    if (!server_->bind().ok()) std::abort();
-    thread_ = std::thread([this] {
-      (void)server_->serve();
-      finished_.store(true);
-    });
-  }
-  ~RunningServer() {
-    // stop() only ends a server that is already listening: a test that ends
-    // right after starting one must keep asking until serve() has returned.
-    while (!finished_.load()) {
-      server_->stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    thread_.join();
+    serve_thread_ = std::make_unique<ServeThread>(*server_);
   }
   httplib::Client client() const {
     httplib::Client client("127.0.0.1", server_->port());
@@ -80,8 +95,7 @@ class RunningServer {
   std::unique_ptr<ServingModel> model_;
   std::unique_ptr<ReplayBackend> backend_;
   std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::atomic<bool> finished_{false};
+  std::unique_ptr<ServeThread> serve_thread_;  // last: stops first
 };
 
 // The "data:" payloads of an SSE body, in order.
