@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace loom::runtime {
 namespace {
@@ -368,22 +369,38 @@ Status Engine::step() {
   ++counters_.steps;
 
   // 4. Pick the next token of every sequence whose chunk reached its end.
+  //    Each sequence samples with its own sampler, grammar and policy, so the
+  //    passes over the vocabulary run on the pool; the results are applied
+  //    (streamed, finished) here in batch order.
+  std::vector<Sequence*> sampling;
   for (size_t index = 0; index < batch.size(); ++index) {
     Sequence& sequence = *batch[index];
     sequence.computed += static_cast<int64_t>(chunks_[index].tokens.size());
     publish_full_blocks(sequence);
-    if (chunks_[index].logits_for != model::LogitsFor::kNone) after_forward(sequence);
+    if (chunks_[index].logits_for != model::LogitsFor::kNone) sampling.push_back(&sequence);
   }
+  std::vector<std::optional<Result<SequenceDecoder::Step>>> steps(sampling.size());
+  const auto sample = [&](int64_t begin, int64_t end, int) {
+    for (int64_t index = begin; index < end; ++index) {
+      Sequence& sequence = *sampling[static_cast<size_t>(index)];
+      steps[static_cast<size_t>(index)].emplace(sequence.decoder.next(sequence.logits));
+    }
+  };
+  if (sampling.size() > 1) {
+    pool_->parallel_for(static_cast<int64_t>(sampling.size()), sample);
+  } else {
+    sample(0, static_cast<int64_t>(sampling.size()), 0);
+  }
+  for (size_t index = 0; index < sampling.size(); ++index) after_forward(*sampling[index], std::move(*steps[index]));
   std::erase_if(running_, [](const auto& sequence) { return sequence->done; });
   return {};
 }
 
-void Engine::after_forward(Sequence& sequence) {
+void Engine::after_forward(Sequence& sequence, Result<SequenceDecoder::Step> step) {
   if (!sequence.has_logits) {
     sequence.has_logits = true;
     sequence.first_logits = Clock::now();
   }
-  Result<SequenceDecoder::Step> step = sequence.decoder.next(sequence.logits);
   if (!step.ok()) {
     release_blocks(sequence);
     sequence.stream->finish(step.status());
@@ -393,6 +410,7 @@ void Engine::after_forward(Sequence& sequence) {
   if (step->finish) return finish(sequence, *step->finish);
   sequence.stream->push(step->event);
   if (step->stop_string) return finish(sequence, FinishReason::kStopString);
+  if (step->budget_spent) return finish(sequence, FinishReason::kLength);
   sequence.tokens.push_back(step->event.token);
   // Feeding it would take position tokens.size() - 1; the context ends before.
   if (static_cast<int64_t>(sequence.tokens.size()) >= options_.context) finish(sequence, FinishReason::kContextFull);

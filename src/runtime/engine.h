@@ -138,7 +138,7 @@ class Engine {
   void preempt(Sequence& sequence);
   void release_blocks(Sequence& sequence);
   void publish_full_blocks(Sequence& sequence);
-  void after_forward(Sequence& sequence);
+  void after_forward(Sequence& sequence, Result<SequenceDecoder::Step> step);
   void finish(Sequence& sequence, FinishReason reason);
   void fail_all(const Status& status);
   void update_stats();

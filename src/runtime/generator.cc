@@ -77,6 +77,7 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt, co
       result.finish = FinishReason::kStopString;
       break;
     }
+    if (step.budget_spent) break;  // kLength; feeding the last token would be wasted work
     TRY(feed(std::span(&step.event.token, 1)));
   }
   if (std::optional<TokenEvent> tail = decoder.tail(result.finish)) on_token(*tail);

@@ -76,6 +76,7 @@ Result<SequenceDecoder::Step> SequenceDecoder::next(std::span<float> logits) {
   event.text = out.text;
   text_ += event.text;
   step.stop_string = out.stopped;
+  step.budget_spent = static_cast<int32_t>(generated_.size()) >= params_.max_tokens;
   return step;
 }
 

@@ -68,6 +68,9 @@ class SequenceDecoder {
     // `stop_string` (the text reached a stop string: the sequence ends).
     TokenEvent event;
     bool stop_string = false;
+    // The event used the last token of the budget: the sequence ends with
+    // FinishReason::kLength after emitting it, without feeding it.
+    bool budget_spent = false;
   };
   // Picks the token that follows `logits` (changed in place by the sampler).
   // event.logprobs points into the decoder until the next call.

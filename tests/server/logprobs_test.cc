@@ -6,6 +6,7 @@
 // log-probabilities and reports none.
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <thread>
@@ -73,6 +74,11 @@ class ServerAround {
     if (!response) return json();
     raw_ = response->body;
     return body.value("stream", false) ? json(raw_) : json::parse(raw_, nullptr, false);
+  }
+  std::string get(const std::string& path) {
+    httplib::Client client("127.0.0.1", server_->port());
+    auto response = client.Get(path);
+    return response ? response->body : std::string();
   }
 
  private:
@@ -216,6 +222,9 @@ TEST(Logprobs, RealEngineMatchesTheGenerator) {
   constexpr int kTokens = 12;
   json entries;
   std::string content;
+  std::string metrics;
+  int64_t prompt_tokens = 0;
+  std::string finish_reason;
   {
     ServerAround server(**tokenizer, backend);
     const json body = server.post("/v1/chat/completions", {{"model", "tiny"}, {"messages", kMessages}, {"temperature", 0},
@@ -223,7 +232,32 @@ TEST(Logprobs, RealEngineMatchesTheGenerator) {
     ASSERT_TRUE(body["choices"][0]["logprobs"].is_object()) << body.dump();
     entries = body["choices"][0]["logprobs"]["content"];
     content = body["choices"][0]["message"]["content"];
+    prompt_tokens = body["usage"]["prompt_tokens"];
+    finish_reason = body["choices"][0]["finish_reason"];
+    // The engine publishes its gauges after the step that finished the
+    // request, which may be just after the answer went out.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      metrics = server.get("/metrics");
+      if (metrics.find("\nloom_engine_running_sequences 0\n") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
+  // The engine's gauges on /metrics account for this one request: its prompt
+  // prefilled, then one decode step per generated token fed back: all of them
+  // after an end-of-generation token, all but the last when the token budget
+  // ran out (the last one is never fed); nothing left running or waiting.
+  const auto metric = [&](const std::string& name) -> double {
+    const size_t at = metrics.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(metrics.substr(at + name.size() + 2));
+  };
+  EXPECT_EQ(metric("loom_engine_prefill_tokens_total"), static_cast<double>(prompt_tokens)) << metrics;
+  const size_t fed = finish_reason == "length" ? entries.size() - 1 : entries.size();
+  EXPECT_EQ(metric("loom_engine_decode_tokens_total"), static_cast<double>(fed)) << metrics;
+  EXPECT_EQ(metric("loom_engine_running_sequences"), 0) << metrics;
+  EXPECT_EQ(metric("loom_engine_waiting_sequences"), 0) << metrics;
+  EXPECT_GT(metric("loom_engine_kv_blocks_total"), 0) << metrics;
+  EXPECT_GT(metric("loom_engine_steps_total"), 0) << metrics;
   ASSERT_FALSE(entries.empty());
   std::string spelled;
   for (const json& entry : entries) {
