@@ -36,6 +36,9 @@ void add_make_corpus_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--tasks", options->corpus.tasks, "Number of conversations")->capture_default_str();
   command->add_option("--seed", options->corpus.seed, "Random seed (use different seeds for training, validation, evaluation)")
       ->capture_default_str();
+  command->add_flag("--short-prompts", options->corpus.short_prompts,
+                    "System turn cut to its reasoning-effort line (no instructions or tool schemas): cheap lines that "
+                    "teach the answers' copying; mix them with full-prompt lines (docs/bundled-model.md)");
   command->add_option("--out,-o", options->out, "Output .jsonl")->required();
   command->callback([options, &exit_code] {
     if (Status status = run_make_corpus(*options); !status.ok()) exit_code.value = report_error(status);

@@ -36,6 +36,20 @@ std::string random_workspace_root(Rng& rng) {
   }
 }
 
+std::string shorten_system_turn(std::string_view prompt) {
+  constexpr std::string_view kStart = "<|im_start|>system\n";
+  constexpr std::string_view kEnd = "<|im_end|>\n";
+  constexpr std::string_view kEffort = "Reasoning effort: ";
+  if (!prompt.starts_with(kStart)) return std::string(prompt);
+  const size_t end = prompt.find(kEnd);
+  if (end == std::string_view::npos) return std::string(prompt);
+  const std::string_view system = prompt.substr(kStart.size(), end - kStart.size());
+  const std::string_view rest = prompt.substr(end + kEnd.size());
+  const size_t effort = system.rfind(kEffort);
+  if (effort == std::string_view::npos || (effort > 0 && system[effort - 1] != '\n')) return std::string(rest);
+  return str_cat(kStart, system.substr(effort), kEnd, rest);
+}
+
 Result<CorpusStats> write_corpus(const CorpusOptions& options, const server::ServingModel& model, std::ostream& out) {
   const std::unique_ptr<AgentSetup> setup = TRY(make_agent_setup());
   Rng rng(options.seed);
@@ -43,7 +57,8 @@ Result<CorpusStats> write_corpus(const CorpusOptions& options, const server::Ser
   for (int64_t index = 0; index < options.tasks; ++index) {
     const Task task = generate_task(rng);
     const AgentConversation conversation = task_conversation(task, random_workspace_root(rng), rng);
-    const std::vector<TextSegment> segments = TRY(conversation_segments(model, *setup, conversation));
+    std::vector<TextSegment> segments = TRY(conversation_segments(model, *setup, conversation));
+    if (options.short_prompts && !segments.empty()) segments.front().text = shorten_system_turn(segments.front().text);
     nlohmann::json line = {{"segments", nlohmann::json::array()}};
     for (const TextSegment& segment : segments) {
       line["segments"].push_back({{"text", segment.text}, {"train", segment.train}});

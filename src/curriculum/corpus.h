@@ -26,6 +26,12 @@ Result<std::unique_ptr<text::Tokenizer>> rendering_tokenizer();
 struct CorpusOptions {
   int64_t tasks = 1000;
   uint64_t seed = 1;
+  // Short prompts: the system turn keeps only its "Reasoning effort:" line
+  // (no agent instructions, no tool schemas). The same tasks in a quarter of
+  // the tokens, so most of each line is trained on: mixed with full-prompt
+  // lines, they teach the copying the answers need several times faster
+  // (docs/bundled-model.md). Inference always uses the full prompt.
+  bool short_prompts = false;
 };
 
 struct CorpusStats {
@@ -37,6 +43,10 @@ struct CorpusStats {
 // Writes `options.tasks` JSON lines. `model` renders the prompts (any
 // ServingModel whose tokenizer carries loom's chat template).
 Result<CorpusStats> write_corpus(const CorpusOptions& options, const server::ServingModel& model, std::ostream& out);
+
+// The first segment's system turn cut down to its "Reasoning effort: ..."
+// line (removed when it has none); see CorpusOptions::short_prompts.
+std::string shorten_system_turn(std::string_view prompt);
 
 // The workspace path a conversation's system prompt names: varied, so that a
 // model does not tie its behaviour to one path.

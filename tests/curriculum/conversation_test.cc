@@ -111,5 +111,46 @@ TEST_F(ConversationTest, CorpusLinesAreSegmentsThatRepeatBySeed) {
   EXPECT_EQ(count, 20);
 }
 
+// Short-prompt lines are the full lines with the system turn cut to its
+// effort line: every other segment, and everything after the system turn,
+// byte for byte the same.
+TEST_F(ConversationTest, ShortPromptLinesKeepAllButTheSystemTurn) {
+  std::ostringstream full, cut;
+  ASSERT_TRUE(write_corpus({.tasks = 12, .seed = 9}, *model_, full).ok());
+  ASSERT_TRUE(write_corpus({.tasks = 12, .seed = 9, .short_prompts = true}, *model_, cut).ok());
+  std::istringstream full_lines(full.str()), cut_lines(cut.str());
+  std::string full_line, cut_line;
+  int count = 0;
+  while (std::getline(full_lines, full_line)) {
+    ASSERT_TRUE(std::getline(cut_lines, cut_line));
+    const auto long_segments = nlohmann::json::parse(full_line)["segments"];
+    const auto short_segments = nlohmann::json::parse(cut_line)["segments"];
+    ASSERT_EQ(long_segments.size(), short_segments.size());
+    for (size_t index = 1; index < long_segments.size(); ++index) EXPECT_EQ(long_segments[index], short_segments[index]);
+    const std::string long_prompt = long_segments[0]["text"];
+    const std::string short_prompt = short_segments[0]["text"];
+    ASSERT_TRUE(short_prompt.starts_with("<|im_start|>system\nReasoning effort: ")) << short_prompt;
+    const size_t user = short_prompt.find("<|im_start|>user\n");
+    ASSERT_NE(user, std::string::npos);
+    EXPECT_TRUE(long_prompt.ends_with(short_prompt.substr(user)));
+    EXPECT_EQ(short_prompt.find("<tools>"), std::string::npos);
+    EXPECT_LT(short_prompt.size() * 4, long_prompt.size());
+    ++count;
+  }
+  EXPECT_EQ(count, 12);
+}
+
+TEST(ShortenSystemTurn, KeepsTheEffortLineOrDropsTheTurn) {
+  EXPECT_EQ(shorten_system_turn("<|im_start|>system\nBe brief.\nReasoning effort: high<|im_end|>\n<|im_start|>user\nhi"),
+            "<|im_start|>system\nReasoning effort: high<|im_end|>\n<|im_start|>user\nhi");
+  EXPECT_EQ(shorten_system_turn("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhi"), "<|im_start|>user\nhi");
+  // The words inside a line are not an effort line.
+  EXPECT_EQ(shorten_system_turn("<|im_start|>system\nSay Reasoning effort: x<|im_end|>\nrest"), "rest");
+  // No system turn, or one that never ends: unchanged.
+  EXPECT_EQ(shorten_system_turn("<|im_start|>user\nhi<|im_end|>\n"), "<|im_start|>user\nhi<|im_end|>\n");
+  EXPECT_EQ(shorten_system_turn("<|im_start|>system\nno end"), "<|im_start|>system\nno end");
+  EXPECT_EQ(shorten_system_turn(""), "");
+}
+
 }  // namespace
 }  // namespace loom::curriculum
