@@ -2,13 +2,16 @@
 // in-process, and the agent over HTTP against `loom serve` started without a
 // model (so on the bundled one), each on held-out curriculum tasks with the
 // real tools: every run ends with an answer, every tool call is valid, and
-// independent sub-questions are asked as parallel calls. Whether the answers
-// are right is what `loom eval-agent` measures (docs/bundled-model.md).
+// independent sub-questions are asked as parallel calls, and most answers are
+// right: `loom eval-agent` measures 82.5% on 200 tasks (docs/bundled-model.md);
+// the floor here (two thirds) catches a broken path, where the answers drop
+// to a few percent, without depending on which few tasks a model misses.
 // Seconds each; skipped when the model file is absent.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "agent/http_backend.h"
@@ -57,7 +60,7 @@ TEST_F(BundledModelTest, AgentInProcessAnswersWithParallelCalls) {
   auto model = inprocess::LocalModel::load(bundled_model(), {.threads = 2});
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   inprocess::LocalBackend backend((*model)->serving_model(), (*model)->backend(), {.sampling = {.max_output_tokens = 512}});
-  int parallel = 0;
+  int parallel = 0, correct = 0;
   const std::vector<Task> cases = tasks(90001, 6);
   for (size_t index = 0; index < cases.size(); ++index) {
     auto outcome = run_curriculum_task(cases[index], dir_ / std::to_string(index), backend, registry_,
@@ -67,9 +70,12 @@ TEST_F(BundledModelTest, AgentInProcessAnswersWithParallelCalls) {
     EXPECT_GT(outcome->tool_calls, 0) << cases[index].prompt;
     EXPECT_EQ(outcome->invalid_calls, 0) << cases[index].prompt;
     parallel += outcome->parallel;
+    correct += outcome->correct;
+    if (!outcome->correct) std::printf("wrong: %s -> %s\n", cases[index].prompt.c_str(), outcome->answer.c_str());
   }
   // The evaluation's goal (90%), with room for one miss in six.
   EXPECT_GE(parallel, 5);
+  EXPECT_GE(correct, 4);
 }
 
 TEST_F(BundledModelTest, AgentOverHttpAgainstLoomServeWithoutAModel) {
@@ -81,6 +87,7 @@ TEST_F(BundledModelTest, AgentOverHttpAgainstLoomServeWithoutAModel) {
   auto tokenizer = rendering_tokenizer();  // counts reasoning only; none is asked for here
   ASSERT_TRUE(tokenizer.ok());
   std::vector<Task> cases = tasks(90002, 3);
+  int correct = 0;
   for (size_t index = 0; index < cases.size(); ++index) {
     // Effort none: a Chat Completions client does not send reasoning back,
     // and without thinking there is none to send.
@@ -90,7 +97,10 @@ TEST_F(BundledModelTest, AgentOverHttpAgainstLoomServeWithoutAModel) {
     EXPECT_TRUE(outcome->answered) << cases[index].prompt;
     EXPECT_EQ(outcome->invalid_calls, 0);
     EXPECT_TRUE(outcome->parallel) << cases[index].prompt;
+    correct += outcome->correct;
+    if (!outcome->correct) std::printf("wrong: %s -> %s\n", cases[index].prompt.c_str(), outcome->answer.c_str());
   }
+  EXPECT_GE(correct, 2);
   EXPECT_EQ(server.stop(), 0);
 }
 
