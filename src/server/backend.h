@@ -54,6 +54,9 @@ class CompletionBackend {
   virtual Result<BackendResult> generate(const BackendRequest& request, const TokenCallback& on_token,
                                          const std::atomic<bool>& cancelled) = 0;
   virtual int64_t context_length() const = 0;
+  // Backend-specific metrics for GET /metrics, in Prometheus text format
+  // (the batching engine's gauges); empty when there are none.
+  virtual std::string metrics_text() const { return {}; }
 };
 
 }  // namespace loom::server

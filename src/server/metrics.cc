@@ -1,30 +1,11 @@
 // GET /metrics: the Prometheus text exposition of the server's counters, the
 // per-key usage totals (labelled with the key's name, never its secret) and
 // the responses sent per HTTP status.
-#include <sstream>
-
+#include "server/prometheus.h"
 #include "server/route_context.h"
 
 namespace loom::server {
 namespace {
-
-class Exposition {
- public:
-  Exposition() { out_.precision(15); }
-  void metric(std::string_view name, std::string_view type, std::string_view help) {
-    out_ << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
-  }
-  template <typename Value>
-  void sample(std::string_view name, Value value, std::string_view label = "", std::string_view label_value = "") {
-    out_ << name;
-    if (!label.empty()) out_ << '{' << label << "=\"" << label_value << "\"}";
-    out_ << ' ' << value << '\n';
-  }
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-};
 
 void key_metric(Exposition& out, const KeyAccounts& keys, std::string_view name, std::string_view help,
                 const std::atomic<int64_t> KeyAccount::Totals::*member, double scale = 1.0) {

@@ -3,8 +3,9 @@
 #include "server/model_backend.h"
 
 #include "chat/family.h"
-#include "sample/json_schema.h"
 #include "chat/tool_choice.h"
+#include "sample/json_schema.h"
+#include "server/prometheus.h"
 
 namespace loom::server {
 namespace {
@@ -80,23 +81,25 @@ Result<BackendResult> ModelBackend::generate(const BackendRequest& request, cons
 std::string ModelBackend::metrics_text() const {
   const runtime::EngineStats s = engine_.stats();
   auto rate = [](int64_t tokens, double seconds) { return seconds > 0 ? static_cast<double>(tokens) / seconds : 0.0; };
-  return str_cat(
-      "# TYPE loom_engine_running_sequences gauge\nloom_engine_running_sequences ", s.running,
-      "\n# TYPE loom_engine_waiting_sequences gauge\nloom_engine_waiting_sequences ", s.waiting,
-      "\n# TYPE loom_engine_kv_blocks_used gauge\nloom_engine_kv_blocks_used ", s.kv_blocks_used,
-      "\n# TYPE loom_engine_kv_blocks_total gauge\nloom_engine_kv_blocks_total ", s.kv_blocks_total,
-      "\n# TYPE loom_engine_kv_blocks_cached gauge\nloom_engine_kv_blocks_cached ", s.kv_blocks_cached,
-      "\n# TYPE loom_engine_kv_block_tokens gauge\nloom_engine_kv_block_tokens ", s.block_size,
-      "\n# TYPE loom_engine_prefix_cache_hit_tokens_total counter\nloom_engine_prefix_cache_hit_tokens_total ",
-      s.prefix_hit_tokens,
-      "\n# TYPE loom_engine_prefill_tokens_total counter\nloom_engine_prefill_tokens_total ", s.prefill_tokens,
-      "\n# TYPE loom_engine_decode_tokens_total counter\nloom_engine_decode_tokens_total ", s.decode_tokens,
-      "\n# TYPE loom_engine_prefill_tokens_per_second gauge\nloom_engine_prefill_tokens_per_second ",
-      rate(s.prefill_tokens, s.prefill_seconds),
-      "\n# TYPE loom_engine_decode_tokens_per_second gauge\nloom_engine_decode_tokens_per_second ",
-      rate(s.decode_tokens, s.decode_seconds),
-      "\n# TYPE loom_engine_preemptions_total counter\nloom_engine_preemptions_total ", s.preemptions,
-      "\n# TYPE loom_engine_steps_total counter\nloom_engine_steps_total ", s.steps, "\n");
+  Exposition out;
+  out.single("loom_engine_running_sequences", "gauge", "Sequences in the running batch", s.running);
+  out.single("loom_engine_waiting_sequences", "gauge", "Sequences queued for admission", s.waiting);
+  out.single("loom_engine_kv_blocks_used", "gauge", "KV cache blocks held by sequences", s.kv_blocks_used);
+  out.single("loom_engine_kv_blocks_total", "gauge", "KV cache blocks in the pool", s.kv_blocks_total);
+  out.single("loom_engine_kv_blocks_cached", "gauge", "KV cache blocks published in the prefix cache (held or not)",
+             s.kv_blocks_cached);
+  out.single("loom_engine_kv_block_tokens", "gauge", "Positions per KV cache block", s.block_size);
+  out.single("loom_engine_prefix_cache_hit_tokens_total", "counter", "Prompt tokens served from the prefix cache",
+             s.prefix_hit_tokens);
+  out.single("loom_engine_prefill_tokens_total", "counter", "Prompt tokens computed", s.prefill_tokens);
+  out.single("loom_engine_decode_tokens_total", "counter", "Generated tokens fed back", s.decode_tokens);
+  out.single("loom_engine_prefill_tokens_per_second", "gauge", "Prompt tokens per second of engine steps",
+             rate(s.prefill_tokens, s.prefill_seconds));
+  out.single("loom_engine_decode_tokens_per_second", "gauge", "Decode tokens per second of engine steps",
+             rate(s.decode_tokens, s.decode_seconds));
+  out.single("loom_engine_preemptions_total", "counter", "Sequences preempted when the KV pool ran out", s.preemptions);
+  out.single("loom_engine_steps_total", "counter", "Engine steps (forward passes)", s.steps);
+  return out.text();
 }
 
 }  // namespace loom::server

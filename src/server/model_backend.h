@@ -26,7 +26,7 @@ class ModelBackend : public CompletionBackend {
   int64_t context_length() const override { return engine_.context(); }
   int64_t queue_depth() const { return engine_.stats().waiting; }
   // The engine's gauges and counters in Prometheus text format, for /metrics.
-  std::string metrics_text() const;
+  std::string metrics_text() const override;
 
  private:
   // A grammar constraint for required tool calls or JSON output; null when free.

@@ -8,7 +8,6 @@
 
 #include "chat/message.h"
 #include "server/api_error.h"
-#include "server/model_backend.h"
 #include "server/route_context.h"
 
 namespace loom::server {
@@ -129,10 +128,7 @@ void Server::install_routes() {
     send_json(response, {{"tokens", ids}, {"count", ids.size()}});
   });
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
-    std::string text = metrics_text(*counters_, *keys_);
-    // The batching engine behind a model backend adds its own gauges.
-    if (const auto* engine = dynamic_cast<const ModelBackend*>(&backend_)) text += engine->metrics_text();
-    response.set_content(text, "text/plain; version=0.0.4");
+    response.set_content(metrics_text(*counters_, *keys_) + backend_.metrics_text(), "text/plain; version=0.0.4");
   });
   auto context = std::make_shared<RouteContext>(RouteContext{model_, backend_, options_, *counters_, *keys_, draining_, stopping_});
   http.Post("/v1/chat/completions", [context](const httplib::Request& request, httplib::Response& response) {
