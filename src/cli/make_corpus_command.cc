@@ -2,6 +2,7 @@
 // JSONL format `loom train` reads (see src/curriculum/corpus.h).
 #include <cstdio>
 #include <fstream>
+#include <numeric>
 
 #include "cli/commands.h"
 #include "cli/engine_options.h"
@@ -12,10 +13,14 @@ namespace {
 
 struct MakeCorpusOptions {
   curriculum::CorpusOptions corpus;
+  std::vector<std::string> question_weights;
   std::string out;
 };
 
-Status run_make_corpus(const MakeCorpusOptions& options) {
+Status run_make_corpus(MakeCorpusOptions options) {
+  curriculum::QuestionWeights& weights = options.corpus.task.weights;
+  for (const std::string& assignment : options.question_weights) TRY(curriculum::set_question_weight(assignment, weights));
+  if (std::accumulate(weights.begin(), weights.end(), 0) == 0) return invalid_argument("every question weight is 0");
   const std::unique_ptr<text::Tokenizer> tokenizer = TRY(curriculum::rendering_tokenizer());
   const server::ServingModel model = TRY(server::ServingModel::create(*tokenizer, {}));
   std::ofstream out(options.out, std::ios::binary);
@@ -39,6 +44,10 @@ void add_make_corpus_command(CLI::App& app, ExitCode& exit_code) {
   command->add_flag("--short-prompts", options->corpus.short_prompts,
                     "System turn cut to its reasoning-effort line (no instructions or tool schemas): cheap lines that "
                     "teach the answers' copying; mix them with full-prompt lines (docs/bundled-model.md)");
+  command->add_option("--question-weight", options->question_weights,
+                      "KIND=WEIGHT: how often a kind of question is drawn (repeatable). Kinds and default weights: "
+                      "line_count=20 word_count=15 find_value=20 list_files=10 count_files=8 read_note=7 arithmetic=20")
+      ->type_name("KIND=WEIGHT");
   command->add_option("--out,-o", options->out, "Output .jsonl")->required();
   command->callback([options, &exit_code] {
     if (Status status = run_make_corpus(*options); !status.ok()) exit_code.value = report_error(status);

@@ -55,7 +55,7 @@ Result<CorpusStats> write_corpus(const CorpusOptions& options, const server::Ser
   Rng rng(options.seed);
   CorpusStats stats;
   for (int64_t index = 0; index < options.tasks; ++index) {
-    const Task task = generate_task(rng);
+    const Task task = generate_task(rng, options.task);
     const AgentConversation conversation = task_conversation(task, random_workspace_root(rng), rng);
     std::vector<TextSegment> segments = TRY(conversation_segments(model, *setup, conversation));
     if (options.short_prompts && !segments.empty()) segments.front().text = shorten_system_turn(segments.front().text);

@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "curriculum/random.h"
+#include "curriculum/task.h"
 #include "server/serving_model.h"
 #include "text/bpe_trainer.h"
 #include "text/tokenizer.h"
@@ -32,6 +33,9 @@ struct CorpusOptions {
   // lines, they teach the copying the answers need several times faster
   // (docs/bundled-model.md). Inference always uses the full prompt.
   bool short_prompts = false;
+  // The mix of questions (TaskOptions::weights): training data can ask one
+  // kind more often than the evaluation does.
+  TaskOptions task;
 };
 
 struct CorpusStats {

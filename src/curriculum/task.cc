@@ -1,6 +1,7 @@
 // Curriculum task generation (see task.h).
 #include "curriculum/task.h"
 
+#include <charconv>
 #include <optional>
 #include <set>
 
@@ -171,40 +172,51 @@ std::optional<SubQuestion> arithmetic_question(Rng& rng) {
   return question;
 }
 
-std::optional<SubQuestion> random_question(Rng& rng, const GeneratedWorkspace& workspace, std::string& subject) {
+std::optional<SubQuestion> random_question(Rng& rng, const GeneratedWorkspace& workspace, const QuestionWeights& weights,
+                                           std::string& subject) {
   std::vector<const GeneratedFile*> counted, configs, notes;
   for (const GeneratedFile& file : workspace.files) {
     if (file.kind == FileKind::kConfig) configs.push_back(&file);
     else counted.push_back(&file);
     if (file.kind == FileKind::kNote) notes.push_back(&file);
   }
-  // Weights: line count 20, word count 15, value 20, list 10, count 8, note 7, arithmetic 20.
-  const uint64_t roll = rng.below(100);
-  if (roll < 35) {
-    const bool words = roll >= 20;
-    const GeneratedFile* file = rng.pick(counted);
-    subject = str_cat(words ? "words:" : "lines:", file->path);
-    return count_question(rng, *file, words);
+  int total = 0;
+  for (int weight : weights) total += weight;
+  if (total <= 0) return std::nullopt;
+  int roll = static_cast<int>(rng.below(static_cast<uint64_t>(total)));
+  int kind = 0;
+  while (roll >= weights[kind]) roll -= weights[kind++];
+  switch (static_cast<QuestionKind>(kind)) {
+    case QuestionKind::kLineCount:
+    case QuestionKind::kWordCount: {
+      const bool words = kind == static_cast<int>(QuestionKind::kWordCount);
+      const GeneratedFile* file = rng.pick(counted);
+      subject = str_cat(words ? "words:" : "lines:", file->path);
+      return count_question(rng, *file, words);
+    }
+    case QuestionKind::kFindValue: {
+      const GeneratedFile* file = rng.pick(configs);
+      subject = "value:" + file->path;
+      return value_question(rng, *file);
+    }
+    case QuestionKind::kListFiles:
+    case QuestionKind::kCountFiles: {
+      const bool count_only = kind == static_cast<int>(QuestionKind::kCountFiles);
+      const std::string& folder = rng.pick(workspace.folders);
+      subject = "folder:" + folder;
+      return folder_question(rng, workspace, folder, count_only);
+    }
+    case QuestionKind::kReadNote: {
+      if (notes.empty()) return std::nullopt;
+      const GeneratedFile* file = rng.pick(notes);
+      subject = "note:" + file->path;
+      return note_question(rng, *file);
+    }
+    case QuestionKind::kArithmetic:
+      subject = str_cat("arithmetic:", rng.next());
+      return arithmetic_question(rng);
   }
-  if (roll < 55) {
-    const GeneratedFile* file = rng.pick(configs);
-    subject = "value:" + file->path;
-    return value_question(rng, *file);
-  }
-  if (roll < 73) {
-    const bool count_only = roll >= 65;
-    const std::string& folder = rng.pick(workspace.folders);
-    subject = "folder:" + folder;
-    return folder_question(rng, workspace, folder, count_only);
-  }
-  if (roll < 80) {
-    if (notes.empty()) return std::nullopt;
-    const GeneratedFile* file = rng.pick(notes);
-    subject = "note:" + file->path;
-    return note_question(rng, *file);
-  }
-  subject = str_cat("arithmetic:", rng.next());
-  return arithmetic_question(rng);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -234,19 +246,44 @@ std::string_view task_effort_name(TaskEffort effort) {
 
 Task generate_task(Rng& rng, const TaskOptions& options) {
   Task task;
-  task.workspace = generate_workspace(rng);
-  const int count = static_cast<int>(rng.between(options.min_questions, options.max_questions));
-  std::set<std::string> subjects;
-  for (int attempt = 0; attempt < 50 && static_cast<int>(task.questions.size()) < count; ++attempt) {
-    std::string subject;
-    std::optional<SubQuestion> question = random_question(rng, task.workspace, subject);
-    if (!question || !subjects.insert(subject).second) continue;
-    task.questions.push_back(std::move(*question));
+  // A workspace may lack what the weights ask for (a mix of only note
+  // questions, and no note): draw another. The default mix always has
+  // arithmetic, so this loops once.
+  while (task.questions.empty()) {
+    task.workspace = generate_workspace(rng);
+    const int count = static_cast<int>(rng.between(options.min_questions, options.max_questions));
+    std::set<std::string> subjects;
+    for (int attempt = 0; attempt < 50 && static_cast<int>(task.questions.size()) < count; ++attempt) {
+      std::string subject;
+      std::optional<SubQuestion> question = random_question(rng, task.workspace, options.weights, subject);
+      if (!question || !subjects.insert(subject).second) continue;
+      task.questions.push_back(std::move(*question));
+    }
   }
   for (const SubQuestion& question : task.questions) task.prompt += (task.prompt.empty() ? "" : " ") + question.question;
   const uint64_t roll = rng.below(100);
   task.effort = roll < 25 ? TaskEffort::kNone : roll < 50 ? TaskEffort::kLow : roll < 70 ? TaskEffort::kMedium : TaskEffort::kHigh;
   return task;
+}
+
+Status set_question_weight(std::string_view assignment, QuestionWeights& weights) {
+  const size_t equals = assignment.find('=');
+  const std::string_view name = assignment.substr(0, equals);
+  std::string known;
+  for (int kind = 0; kind < kQuestionKinds; ++kind) {
+    const std::string_view kind_name = question_kind_name(static_cast<QuestionKind>(kind));
+    known += str_cat(kind ? ", " : "", kind_name);
+    if (kind_name != name || equals == std::string_view::npos) continue;
+    const std::string_view value = assignment.substr(equals + 1);
+    int weight = -1;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), weight);
+    if (error != std::errc() || end != value.data() + value.size() || weight < 0 || weight > 1000) {
+      return invalid_argument("question weight '", assignment, "': the weight must be an integer from 0 to 1000");
+    }
+    weights[kind] = weight;
+    return {};
+  }
+  return invalid_argument("question weight '", assignment, "': expected KIND=WEIGHT with KIND one of ", known);
 }
 
 std::string shell_result_text(const std::string& output, int wall_tenths) {

@@ -4,11 +4,14 @@
 // computes tool outputs itself; tests check them against the real tools.
 #pragma once
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
 #include "curriculum/random.h"
 #include "curriculum/workspace_generator.h"
 
@@ -39,9 +42,21 @@ struct Task {
   TaskEffort effort = TaskEffort::kMedium;
 };
 
+constexpr int kQuestionKinds = 7;
+
+// How often each kind is drawn, in the order of QuestionKind; the defaults sum
+// to 100. A kind with weight 0 is never asked.
+using QuestionWeights = std::array<int, kQuestionKinds>;
+constexpr QuestionWeights kDefaultQuestionWeights = {20, 15, 20, 10, 8, 7, 20};
+
+// Parses "read_note=30" (a kind's name as question_kind_name spells it) and
+// sets that weight; errors name the valid kinds.
+Status set_question_weight(std::string_view assignment, QuestionWeights& weights);
+
 struct TaskOptions {
   int min_questions = 1;
   int max_questions = 3;
+  QuestionWeights weights = kDefaultQuestionWeights;
 };
 
 Task generate_task(Rng& rng, const TaskOptions& options = {});

@@ -98,5 +98,43 @@ TEST(Tasks, AnswersStateWhatGradingExpects) {
   EXPECT_EQ(sizes.size(), 3u);
 }
 
+TEST(Tasks, QuestionWeightsChangeTheMix) {
+  TaskOptions notes_only;
+  notes_only.weights.fill(0);
+  ASSERT_TRUE(set_question_weight("read_note=5", notes_only.weights).ok());
+  Rng rng(12);
+  for (int index = 0; index < 100; ++index) {
+    const Task task = generate_task(rng, notes_only);
+    ASSERT_GE(task.questions.size(), 1u);  // a workspace without a note is drawn again
+    for (const SubQuestion& question : task.questions) EXPECT_EQ(question.kind, QuestionKind::kReadNote);
+  }
+
+  TaskOptions more_notes;
+  ASSERT_TRUE(set_question_weight("read_note=50", more_notes.weights).ok());
+  Rng plain_rng(13), weighted_rng(13);
+  int plain = 0, weighted = 0;
+  for (int index = 0; index < 400; ++index) {
+    for (const SubQuestion& question : generate_task(plain_rng).questions) plain += question.kind == QuestionKind::kReadNote;
+    for (const SubQuestion& question : generate_task(weighted_rng, more_notes).questions) {
+      weighted += question.kind == QuestionKind::kReadNote;
+    }
+  }
+  EXPECT_GT(weighted, 3 * plain);
+}
+
+TEST(Tasks, MalformedQuestionWeightsAreRefused) {
+  QuestionWeights weights = kDefaultQuestionWeights;
+  for (const char* bad : {"read_note", "read_note=", "read_note=-1", "read_note=x", "read_note=2000", "notes=3", "=3",
+                          "read_note=3x"}) {
+    const Status status = set_question_weight(bad, weights);
+    EXPECT_FALSE(status.ok()) << bad;
+    EXPECT_NE(status.message().find("question weight"), std::string::npos) << status.message();
+  }
+  EXPECT_NE(set_question_weight("notes=3", weights).message().find("read_note"), std::string::npos);
+  EXPECT_EQ(weights, kDefaultQuestionWeights);
+  ASSERT_TRUE(set_question_weight("arithmetic=0", weights).ok());
+  EXPECT_EQ(weights[static_cast<int>(QuestionKind::kArithmetic)], 0);
+}
+
 }  // namespace
 }  // namespace loom::curriculum
