@@ -21,6 +21,7 @@
 
 #include "base/thread_pool.h"
 #include "kernels/kernels.h"
+#include "kernels/panels.h"
 #include "kernels/quantize.h"
 
 namespace loom::kernels {
@@ -88,7 +89,7 @@ const std::vector<std::byte>& weights_for(DType type) {
   return it->second;
 }
 
-void run_matmul(benchmark::State& state, DType type, Isa isa) {
+void run_matmul(benchmark::State& state, DType type, Isa isa, WeightLayout layout) {
   const int64_t tokens = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   if (!select_isa(isa).ok()) {
@@ -96,8 +97,15 @@ void run_matmul(benchmark::State& state, DType type, Isa isa) {
     return;
   }
   const std::vector<std::byte>& weights = weights_for(type);
-  const MatrixView view{.type = type, .rows = kRows, .cols = kCols, .data = weights.data(),
-                        .row_stride = weights.size() / kRows};
+  MatrixView view{.type = type, .rows = kRows, .cols = kCols, .data = weights.data(),
+                  .row_stride = weights.size() / kRows};
+  std::vector<std::byte> panels;
+  if (layout == WeightLayout::kPanels) {
+    panels.resize(weights.size());
+    repack_to_panels(view, panels.data());
+    view.data = panels.data();
+    view.layout = WeightLayout::kPanels;
+  }
   const std::vector<float> x = random_floats(tokens * kCols, 2);
   std::vector<float> y(static_cast<size_t>(tokens * kRows));
   ThreadPool pool(threads);
@@ -127,18 +135,23 @@ void register_all() {
     if (!isa_supported(isa)) continue;
     for (DType type : types) {
       const std::string suffix = std::string(dtype_name(type)) + "/" + std::string(isa_name(isa));
-      benchmark::RegisterBenchmark(("MatVec/" + suffix).c_str(), run_matmul, type, isa)
+      for (WeightLayout layout : {WeightLayout::kRows, WeightLayout::kPanels}) {
+        const bool panels = layout == WeightLayout::kPanels;
+        if (panels && !has_panel_layout(type)) continue;
+        const std::string prefix = panels ? "Panels" : "";
+      benchmark::RegisterBenchmark((prefix + "MatVec/" + suffix).c_str(), run_matmul, type, isa, layout)
           ->Args({1, 1})
           ->Args({1, ThreadPool::default_thread_count()})
           ->ArgNames({"tokens", "threads"})
           ->UseRealTime()
           ->Unit(benchmark::kMicrosecond);
-      benchmark::RegisterBenchmark(("MatMul/" + suffix).c_str(), run_matmul, type, isa)
+      benchmark::RegisterBenchmark((prefix + "MatMul/" + suffix).c_str(), run_matmul, type, isa, layout)
           ->Args({64, 1})
           ->Args({64, ThreadPool::default_thread_count()})
           ->ArgNames({"tokens", "threads"})
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
+      }
     }
   }
 }

@@ -28,6 +28,11 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // Drops the whole pages inside `range` (a part of this mapping) from the
+  // process's memory; they read back from the file if touched again. For data
+  // that was copied elsewhere (repacked weights), so it is not counted twice.
+  void release(std::span<const std::byte> range) const;
+
  private:
   void reset();
   const std::byte* data_ = nullptr;

@@ -61,8 +61,14 @@ struct DotTile {
   size_t y_stride = 0;  // floats
 };
 
+struct PanelTile;  // kernels/panels.h
+
 struct KernelTable {
   Isa isa = Isa::kScalar;
+  // Whether models should store Q8_0/Q4_0 weights as panels (panels.h) for
+  // this ISA's matmul. Every table can compute on panels (panel_tile), so a
+  // model loaded under one ISA still runs after select_isa() picks another.
+  bool prefer_panels = false;
   // y[0..n) = decode(x). n is a multiple of the type's block size.
   void (*dequantize_row[kTypeSlots])(const void* x, float* y, int64_t n) = {};
   // Encodes n floats into `type` (for every dot type: F32, F16, BF16, Q8_0, Q8_K).
@@ -71,6 +77,8 @@ struct KernelTable {
   float (*vec_dot[kTypeSlots])(int64_t n, const void* weight_row, const void* activation_row) = {};
   // Optional (null: matmul calls vec_dot per element). See DotTile.
   void (*dot_tile[kTypeSlots])(const DotTile& tile) = {};
+  // A panel of kPanelRows rows times a few tokens (panels.h); Q8_0 and Q4_0.
+  void (*panel_tile[kTypeSlots])(const PanelTile& tile) = {};
 
   // Float helpers used by attention over an F32 or F16 KV cache.
   float (*dot_f32)(int64_t n, const float* a, const float* b) = nullptr;
@@ -90,14 +98,20 @@ Result<const KernelTable*> kernels_for(Isa isa);
 // Changes the active table (tests, --isa). Not thread-safe with running kernels.
 Status select_isa(Isa isa);
 
-// A weight matrix W of shape (rows, cols) stored row-major in `type`: row r
-// starts at data + r * row_stride. This is GGUF's (ne0 = cols, ne1 = rows).
+// How a matrix's bytes are arranged: GGUF's rows, or panels of rows (panels.h).
+enum class WeightLayout { kRows, kPanels };
+
+// A weight matrix W of shape (rows, cols) stored in `type`. In the row layout
+// (GGUF's: ne0 = cols, ne1 = rows) row r starts at data + r * row_stride; in
+// the panel layout row_stride is still the bytes of one row, and the matrix
+// has the same size.
 struct MatrixView {
   DType type = DType::kF32;
   int64_t rows = 0;
   int64_t cols = 0;
   const void* data = nullptr;
   size_t row_stride = 0;  // bytes
+  WeightLayout layout = WeightLayout::kRows;
 };
 
 // Reusable scratch memory for activation conversion; grows, never shrinks.

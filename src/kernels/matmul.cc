@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/kernels.h"
+#include "kernels/panels.h"
 
 namespace loom::kernels {
 namespace {
@@ -33,17 +34,27 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
   CHECK(tensor::row_bytes(w.type, w.cols).ok());
   const int64_t cols = w.cols;
 
-  // 1. Convert every token row to the dot type once (F32 weights use X as is).
+  // 1. Convert every token row to the dot type once (F32 weights use X as is);
+  // panels also take each block's scale and offset correction (panels.h).
+  const bool panels = w.layout == WeightLayout::kPanels;
+  CHECK(!panels || (table.panel_tile[slot(w.type)] != nullptr && w.rows % kPanelRows == 0));
+  const int64_t blocks = cols / tensor::kQK8_0;
   const std::byte* activations = reinterpret_cast<const std::byte*>(x);
   size_t activation_stride = static_cast<size_t>(cols) * sizeof(float);
+  PanelActivation* sums = nullptr;
   if (activation_type != DType::kF32) {
     activation_stride = *activation_bytes;
-    auto* converted = static_cast<std::byte*>(scratch.get(activation_stride * n_tokens));
+    const size_t converted_bytes = (activation_stride * n_tokens + alignof(PanelActivation) - 1) /
+                                   alignof(PanelActivation) * alignof(PanelActivation);
+    const size_t sums_bytes = panels ? sizeof(PanelActivation) * blocks * n_tokens : 0;
+    auto* converted = static_cast<std::byte*>(scratch.get(converted_bytes + sums_bytes));
+    if (panels) sums = reinterpret_cast<PanelActivation*>(converted + converted_bytes);
     const auto quantize = table.quantize_row[slot(activation_type)];
     CHECK(quantize != nullptr);
     const auto convert = [&](int64_t begin, int64_t end) {
       for (int64_t token = begin; token < end; ++token) {
         quantize(x + token * cols, converted + token * activation_stride, cols);
+        if (panels) panel_activation_sums(w.type, converted + token * activation_stride, cols, sums + token * blocks);
       }
     };
     if (n_tokens == 1) {
@@ -54,11 +65,35 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
     activations = converted;
   }
 
+  const auto* weights = static_cast<const std::byte*>(w.data);
+  if (panels) {
+    // Threads take whole panels; each panel meets every token while it is in
+    // L1/L2. An element's operations do not depend on the token tile it falls
+    // in (panels.h), so neither does the result.
+    const auto panel_tile = table.panel_tile[slot(w.type)];
+    const size_t panel_bytes = kPanelRows * w.row_stride;
+    pool.parallel_for(w.rows / kPanelRows, [&](int64_t begin, int64_t end, int) {
+      for (int64_t panel = begin; panel < end; ++panel) {
+        for (int64_t token = 0; token < n_tokens; token += kPanelTokens) {
+          panel_tile({.n = cols,
+                      .panel = weights + panel * panel_bytes,
+                      .activations = activations + token * activation_stride,
+                      .activation_stride = activation_stride,
+                      .sums = sums + token * blocks,
+                      .sums_stride = static_cast<size_t>(blocks),
+                      .tokens = static_cast<int>(std::min<int64_t>(kPanelTokens, n_tokens - token)),
+                      .y = y + token * w.rows + panel * kPanelRows,
+                      .y_stride = static_cast<size_t>(w.rows)});
+        }
+      }
+    });
+    return;
+  }
+
   // 2. Split the output rows across threads; each thread walks its rows in
   // tiles, all tokens per tile. How an element is computed depends only on
   // the token tile it falls in (see DotTile), never on the rows a thread
   // got, so the result does not depend on the thread count.
-  const auto* weights = static_cast<const std::byte*>(w.data);
   const auto dot_tile = table.dot_tile[slot(w.type)];
   const int64_t granule = w.rows >= kRowGranule * pool.size() ? kRowGranule : 1;
   const int64_t units = (w.rows + granule - 1) / granule;

@@ -144,6 +144,9 @@ class GgufFile {
   // Tensors in file order.
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* find_tensor(std::string_view name) const;
+  // Frees the memory of tensor bytes the model no longer reads (see
+  // MappedFile::release); nothing happens for files parsed from memory.
+  void release(std::span<const std::byte> bytes) const { mapping_.release(bytes); }
 
  private:
   friend class GgufParser;

@@ -105,6 +105,10 @@ class Model {
   const ArchitectureSpec* spec_ = nullptr;
   ModelWeights weights_;
   std::vector<std::vector<float>> converted_vectors_;  // 1-D weights not stored as F32
+  // Weights rearranged into panels (kernels/panels.h) when the kernels prefer
+  // them; their views point here and the file's pages are released.
+  std::vector<std::unique_ptr<std::byte[]>> panel_weights_;
+  void repack_to_panels();
 
   // Activations, sized for kMaxBatch tokens on first use; reused afterwards.
   struct Buffers {

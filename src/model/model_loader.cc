@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "kernels/panels.h"
 #include "model/model.h"
 
 namespace loom::model {
@@ -145,7 +146,29 @@ Result<std::unique_ptr<Model>> Model::from_file(GgufFile file) {
     l.ffn_up = TRY(bind.matrix(prefix + "ffn_up.weight", h.intermediate_size, h.hidden_size));
     l.ffn_down = TRY(bind.matrix(prefix + "ffn_down.weight", h.hidden_size, h.intermediate_size));
   }
+  if (kernels::kernels().prefer_panels) model->repack_to_panels();
   return model;
+}
+
+// Every matrix that only matmul reads. A tied output matrix is also the token
+// embedding, whose rows are looked up one by one, so it keeps the row layout.
+void Model::repack_to_panels() {
+  std::vector<kernels::MatrixView*> matrices;
+  for (LayerWeights& l : weights_.layers) {
+    for (kernels::MatrixView* m : {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
+      matrices.push_back(m);
+    }
+  }
+  if (!weights_.tied_output) matrices.push_back(&weights_.output);
+  for (kernels::MatrixView* m : matrices) {
+    if (!kernels::has_panel_layout(m->type) || m->rows % kernels::kPanelRows != 0) continue;
+    const size_t bytes = static_cast<size_t>(m->rows) * m->row_stride;
+    std::unique_ptr<std::byte[]>& panels = panel_weights_.emplace_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
+    kernels::repack_to_panels(*m, panels.get());
+    file_.release({static_cast<const std::byte*>(m->data), bytes});
+    m->data = panels.get();
+    m->layout = kernels::WeightLayout::kPanels;
+  }
 }
 
 Result<KvCache> Model::new_cache(tensor::DType type, int64_t capacity) const {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "kernels/kernels.h"
 #include "model/model.h"
 #include "support/oracle.h"
 
@@ -90,16 +91,55 @@ TEST(Stories260k, Q4_0GreedyIdsFollowLlamaCppUntilACloseCall) {
   }
 }
 
+// Loads with the row layout: matmul then sums each row in vec_dot's order,
+// which is llama.cpp's x86 order closely enough to reproduce its run.
+std::unique_ptr<Model> load_with_row_layout(const std::string& path) {
+  const Isa isa = kernels::kernels().isa;
+  EXPECT_TRUE(kernels::select_isa(Isa::kScalar).ok());  // prefers no panels
+  auto model = Model::load(path);
+  EXPECT_TRUE(kernels::select_isa(isa).ok());
+  EXPECT_TRUE(model.ok()) << model.status().to_string();
+  return model.ok() ? std::move(*model) : nullptr;
+}
+
 TEST(Stories260k, Q8_0GreedyIdsMatchLlamaCppUpToTheKnownNearTie) {
   // The fixture's README: llama.cpp's Q8_0 run is reproducible up to step 72,
   // where a near tie makes the summation order decide.
   const nlohmann::json ref = reference();
+  std::unique_ptr<Model> model = load_with_row_layout(kDir + "stories260K-q8_0.gguf");
+  ASSERT_NE(model, nullptr);
+  ThreadPool pool(1);
+  const std::vector<int32_t> ids = greedy(*model, pool, 72, tensor::DType::kF32);
+  const auto expected = ref["llamacpp"]["q8_0"]["generated"].get<std::vector<int32_t>>();
+  const auto mismatch = std::mismatch(ids.begin(), ids.end(), expected.begin());
+  EXPECT_EQ(mismatch.first, ids.end()) << "greedy ids part from llama.cpp's at step " << mismatch.first - ids.begin();
+}
+
+TEST(Stories260k, Q8_0OnPanelsFollowsLlamaCppUntilACloseCall) {
+  // Weight panels (kernels/panels.h, on AVX-512) sum each row block by block,
+  // another order than llama.cpp's. This model is tiny and sharp: a last-bit
+  // difference in one matmul output can move one activation by a whole Q8_0
+  // step at the next layer, which shifts later logits by up to 0.5 (the scalar
+  // and AVX-512 kernels part that way at step 20 even in the row layout).
+  // Required, as for Q4_0: the runs part, if at all, where loom's token is
+  // llama.cpp's runner-up within 0.05 probability, after at least 32 steps.
+  if (!kernels::kernels().prefer_panels) GTEST_SKIP() << "this ISA keeps the row layout";
+  const nlohmann::json ref = reference();
   auto model = Model::load(kDir + "stories260K-q8_0.gguf");
   ASSERT_TRUE(model.ok()) << model.status().to_string();
+  ASSERT_EQ((*model)->weights().layers[0].attn_q.layout, kernels::WeightLayout::kPanels);
   ThreadPool pool(1);
   const std::vector<int32_t> ids = greedy(**model, pool, 72, tensor::DType::kF32);
   const auto expected = ref["llamacpp"]["q8_0"]["generated"].get<std::vector<int32_t>>();
-  EXPECT_EQ(ids, std::vector<int32_t>(expected.begin(), expected.begin() + 72));
+  const size_t step = std::mismatch(ids.begin(), ids.end(), expected.begin()).first - ids.begin();
+  EXPECT_GE(step, 32u);
+  if (step < ids.size()) {
+    const nlohmann::json& top = ref["llamacpp"]["q8_0"]["top5"][step];
+    EXPECT_EQ(top[1][0].get<int32_t>(), ids[step]) << "step " << step;
+    EXPECT_LT(top[0][1].get<double>() - top[1][1].get<double>(), 0.05) << "step " << step;
+    std::printf("[ info     ] Q8_0 on panels parts from llama.cpp's run at step %zu (p %.3f vs %.3f)\n", step,
+                top[0][1].get<double>(), top[1][1].get<double>());
+  }
 }
 
 TEST(Stories260k, F16CacheStillFollowsRunCBeforeTheNearTie) {

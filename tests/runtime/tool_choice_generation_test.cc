@@ -99,13 +99,17 @@ TEST_F(ToolChoiceGeneration, RequiredAlwaysYieldsValidCalls) {
   auto constraint = chat::tool_call_constraint(chat::Family::kHermes, tools_,
                                                {.mode = chat::ToolChoiceMode::kRequired}, true);
   ASSERT_TRUE(constraint.ok()) << constraint.status().to_string();
+  // Whether a random model writes a second call is chance (one run in several,
+  // depending on the last bits of the kernels): up to 16 seeds keep a false
+  // failure rare, and every run's calls are checked.
   size_t most_calls = 0;
-  for (uint64_t seed = 1; seed <= 6; ++seed) {
+  for (uint64_t seed = 1; seed <= 16 && most_calls < 2; ++seed) {
     const chat::ParsedOutput output = generate(*constraint, seed);
     EXPECT_TRUE(output.errors.empty()) << output.errors.front();
     ASSERT_GE(output.tool_calls.size(), 1u) << output.content;
     for (const chat::ToolCall& call : output.tool_calls) expect_valid(call);
     most_calls = std::max(most_calls, output.tool_calls.size());
+    std::printf("[ info     ] seed %llu: %zu calls\n", static_cast<unsigned long long>(seed), output.tool_calls.size());
   }
   EXPECT_GE(most_calls, 2u) << "parallel calls are allowed, so some generation should make several";
 }

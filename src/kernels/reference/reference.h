@@ -8,6 +8,7 @@
 
 namespace loom::kernels {
 struct KernelTable;
+struct PanelTile;
 }
 
 namespace loom::kernels::reference {
@@ -33,6 +34,9 @@ void quantize_row_q8_0(const float* x, void* y, int64_t n);
 void quantize_row_q4_0(const float* x, void* y, int64_t n);
 float vec_dot_q8_0_q8_0(int64_t n, const void* weight_row, const void* activation_row);
 float vec_dot_q4_0_q8_0(int64_t n, const void* weight_row, const void* activation_row);
+// Panels of Q8_0 / Q4_0 weights (kernels/panels.h) times Q8_0 activations.
+void panel_tile_q8_0(const PanelTile& tile);
+void panel_tile_q4_0(const PanelTile& tile);
 
 // ---- 256-element super-blocks ----
 void dequantize_row_q4_K(const void* x, float* y, int64_t n);

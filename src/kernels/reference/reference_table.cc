@@ -21,6 +21,8 @@ void fill_table(KernelTable& table) {
   set(DType::kQ4_K, dequantize_row_q4_K, nullptr, vec_dot_q4_K_q8_K);
   set(DType::kQ6_K, dequantize_row_q6_K, nullptr, vec_dot_q6_K_q8_K);
   set(DType::kQ8_K, dequantize_row_q8_K, quantize_row_q8_K, nullptr);
+  table.panel_tile[slot(DType::kQ8_0)] = panel_tile_q8_0;
+  table.panel_tile[slot(DType::kQ4_0)] = panel_tile_q4_0;
   table.dot_f32 = dot_f32;
   table.dot_f32_f16 = dot_f32_f16;
   table.axpy_f32 = axpy_f32;

@@ -25,6 +25,9 @@ void fill_table(KernelTable& table, bool has_bf16) {
   table.vec_dot[q4_0] = vec_dot_q4_0_q8_0;
   table.dot_tile[q8_0] = dot_tile_q8_0_q8_0;
   table.dot_tile[q4_0] = dot_tile_q4_0_q8_0;
+  table.panel_tile[q8_0] = panel_tile_q8_0;
+  table.panel_tile[q4_0] = panel_tile_q4_0;
+  table.prefer_panels = true;
   table.quantize_row[q8_k] = quantize_row_q8_K;
   table.vec_dot[q4_k] = vec_dot_q4_K_q8_K;
   table.vec_dot[q6_k] = vec_dot_q6_K_q8_K;

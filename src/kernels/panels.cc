@@ -1,0 +1,127 @@
+// Weight panels (see panels.h): the layout's definition in scalar code. Repacking
+// runs once per matrix at load time and is memory-bound, so it stays simple.
+#include "kernels/panels.h"
+
+#include <cstring>
+
+#include "base/half.h"
+#include "tensor/dtype.h"
+
+namespace loom::kernels {
+
+using tensor::BlockQ4_0;
+using tensor::BlockQ8_0;
+using tensor::kQK8_0;
+
+namespace {
+
+constexpr size_t kScaleBytes = kPanelRows * sizeof(uint16_t);
+
+// Where element `element` (0..31) of panel row `r` lives in a panel block's
+// quantized bytes, and for Q4_0 whether it is the high nibble.
+struct Place {
+  size_t byte;
+  bool high;
+};
+
+Place q8_0_place(int r, int element) {
+  return {static_cast<size_t>((element / 4) * kPanelRows * 4 + r * 4 + element % 4), false};
+}
+
+Place q4_0_place(int r, int element) {
+  const int group = element / 8, within = element % 8;
+  return {static_cast<size_t>(group * kPanelRows * 4 + r * 4 + within % 4), within >= 4};
+}
+
+// The unsigned value a panel stores for element `element` of a row block.
+uint8_t stored_value(DType type, const std::byte* row_block, int element) {
+  if (type == DType::kQ8_0) {
+    return static_cast<uint8_t>(reinterpret_cast<const BlockQ8_0*>(row_block)->qs[element] + 128);
+  }
+  const uint8_t packed = reinterpret_cast<const BlockQ4_0*>(row_block)->qs[element % 16];
+  return element < 16 ? packed & 0x0f : packed >> 4;
+}
+
+size_t row_block_bytes(DType type) { return type == DType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0); }
+
+}  // namespace
+
+bool has_panel_layout(DType type) { return type == DType::kQ8_0 || type == DType::kQ4_0; }
+
+size_t panel_block_bytes(DType type) {
+  CHECK(has_panel_layout(type));
+  return kPanelRows * row_block_bytes(type);
+}
+
+void repack_to_panels(const MatrixView& w, std::byte* out) {
+  CHECK(has_panel_layout(w.type) && w.layout == WeightLayout::kRows && w.rows % kPanelRows == 0);
+  const int64_t blocks = w.cols / kQK8_0;
+  const size_t block_bytes = row_block_bytes(w.type);
+  const size_t panel_block = panel_block_bytes(w.type);
+  const auto* source = static_cast<const std::byte*>(w.data);
+  for (int64_t panel = 0; panel < w.rows / kPanelRows; ++panel) {
+    for (int64_t block = 0; block < blocks; ++block) {
+      std::byte* target = out + (panel * blocks + block) * panel_block;
+      std::memset(target, 0, panel_block);
+      auto* scales = reinterpret_cast<uint16_t*>(target);
+      auto* quants = reinterpret_cast<uint8_t*>(target + kScaleBytes);
+      for (int r = 0; r < kPanelRows; ++r) {
+        const std::byte* row_block = source + (panel * kPanelRows + r) * w.row_stride + block * block_bytes;
+        uint16_t d;
+        std::memcpy(&d, row_block, sizeof d);  // both block types start with their F16 scale
+        scales[r] = d;
+        for (int element = 0; element < kQK8_0; ++element) {
+          const uint8_t value = stored_value(w.type, row_block, element);
+          if (w.type == DType::kQ8_0) {
+            quants[q8_0_place(r, element).byte] = value;
+          } else {
+            const Place place = q4_0_place(r, element);
+            quants[place.byte] |= place.high ? static_cast<uint8_t>(value << 4) : value;
+          }
+        }
+      }
+    }
+  }
+}
+
+void unpack_panel_row(const MatrixView& panels, int64_t row, std::byte* out) {
+  CHECK(panels.layout == WeightLayout::kPanels && row >= 0 && row < panels.rows);
+  const int64_t blocks = panels.cols / kQK8_0;
+  const size_t panel_block = panel_block_bytes(panels.type);
+  const int r = static_cast<int>(row % kPanelRows);
+  const auto* data = static_cast<const std::byte*>(panels.data);
+  for (int64_t block = 0; block < blocks; ++block) {
+    const std::byte* source = data + ((row / kPanelRows) * blocks + block) * panel_block;
+    const auto* quants = reinterpret_cast<const uint8_t*>(source + kScaleBytes);
+    uint16_t d;
+    std::memcpy(&d, source + r * sizeof(uint16_t), sizeof d);
+    if (panels.type == DType::kQ8_0) {
+      auto* target = reinterpret_cast<BlockQ8_0*>(out) + block;
+      target->d = d;
+      for (int element = 0; element < kQK8_0; ++element) {
+        target->qs[element] = static_cast<int8_t>(quants[q8_0_place(r, element).byte] - 128);
+      }
+    } else {
+      auto* target = reinterpret_cast<BlockQ4_0*>(out) + block;
+      target->d = d;
+      std::memset(target->qs, 0, sizeof target->qs);
+      for (int element = 0; element < kQK8_0; ++element) {
+        const Place place = q4_0_place(r, element);
+        const uint8_t value = place.high ? quants[place.byte] >> 4 : quants[place.byte] & 0x0f;
+        target->qs[element % 16] |= element < 16 ? value : static_cast<uint8_t>(value << 4);
+      }
+    }
+  }
+}
+
+void panel_activation_sums(DType type, const void* activation_row, int64_t n, PanelActivation* out) {
+  const int32_t weight_offset = type == DType::kQ8_0 ? 128 : 8;
+  const auto* blocks = static_cast<const BlockQ8_0*>(activation_row);
+  for (int64_t block = 0; block < n / kQK8_0; ++block) {
+    int32_t sum = 0;
+    for (int8_t q : blocks[block].qs) sum += q;
+    out[block] = {.d = f16_to_f32(blocks[block].d), .offset = -weight_offset * sum};
+  }
+}
+
+}  // namespace loom::kernels

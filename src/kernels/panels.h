@@ -1,0 +1,74 @@
+// Weight panels: Q8_0 and Q4_0 matrices rearranged at load time so that one
+// VNNI instruction computes a 4-element dot product for 16 rows at once.
+//
+// The row layout (GGUF's) keeps each row's blocks together, so a kernel that
+// wants one result per lane must reduce 16 lanes per block and per (row,
+// token) pair: on the Qwen3-0.6B shape that tile kernel ran at under 10% of
+// the int8 peak. In a panel, lane r of a 512-bit register is row r's next four
+// bytes; one vpdpbusd against four activation bytes broadcast to every lane
+// adds a 4-element dot product to 16 row sums, which need no reduction. The
+// block scales become one vector per block (16 rows), so a block costs per
+// token one conversion, one multiply and one FMA for all 16 rows.
+//
+// Layout. A panel is 16 consecutive rows; panels follow in row order. Within a
+// panel, one "panel block" per 32-element block column, in column order:
+//   uint16_t d[16];           the rows' F16 block scales, row order
+//   Q8_0: uint8_t q[8][16][4] q[c][r][k] = w[r][4c + k] + 128
+//   Q4_0: uint8_t q[4][16][4] q[j][r][k]: low nibble = nibble of element 8j + k,
+//                             high nibble = nibble of element 8j + 4 + k
+// All weights are unsigned (vpdpbusd's unsigned operand): Q8_0 is offset by
+// 128, Q4_0 nibbles are stored as they are (value + 8). The activations' part
+// of that offset, -128 or -8 times the block's activation sum, is computed
+// once per token (PanelActivation) and starts each block's integer sum. A
+// panel matrix has exactly the bytes of its row layout.
+//
+// Results. Each (row, token) element is, over blocks in order,
+//   acc = fma(float(exact integer block sum), d_w * d_a, acc)
+// which is llama.cpp's generic block order, with an FMA. The scalar reference
+// computes exactly this, so every ISA's panel kernel gives identical bits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/kernels.h"
+
+namespace loom::kernels {
+
+constexpr int kPanelRows = 16;
+constexpr int kPanelTokens = 8;  // tokens per panel_tile call, at most
+
+// Per token and block: the activation scale and the offset correction.
+struct PanelActivation {
+  float d = 0.0f;
+  int32_t offset = 0;  // -(weight offset) * sum of the block's 32 activation bytes
+};
+
+// A panel times up to kPanelTokens Q8_0 activation rows:
+// y[token * y_stride + r] = dot(row r of the panel, activation row token).
+struct PanelTile {
+  int64_t n = 0;                     // elements per row
+  const std::byte* panel = nullptr;  // the panel's first panel block
+  const std::byte* activations = nullptr;  // BlockQ8_0 rows
+  size_t activation_stride = 0;            // bytes
+  const PanelActivation* sums = nullptr;   // per token, n / 32 entries
+  size_t sums_stride = 0;                  // entries
+  int tokens = 0;                          // 1..kPanelTokens
+  float* y = nullptr;
+  size_t y_stride = 0;  // floats
+};
+
+// Whether `type` has a panel layout (Q8_0, Q4_0).
+bool has_panel_layout(DType type);
+// Bytes of one panel block of `type` (544 for Q8_0, 288 for Q4_0).
+size_t panel_block_bytes(DType type);
+// Rearranges a row-layout matrix into panels at `out` (w.rows * w.row_stride
+// bytes). Requires has_panel_layout(w.type) and w.rows % kPanelRows == 0.
+void repack_to_panels(const MatrixView& w, std::byte* out);
+// Row `row` of a panel matrix in the row layout (tests, and any reader that
+// needs one row): row_stride bytes at `out`.
+void unpack_panel_row(const MatrixView& panels, int64_t row, std::byte* out);
+// The PanelActivation entries of one Q8_0 activation row, for weights of `type`.
+void panel_activation_sums(DType type, const void* activation_row, int64_t n, PanelActivation* out);
+
+}  // namespace loom::kernels

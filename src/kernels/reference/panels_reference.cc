@@ -1,0 +1,53 @@
+// The scalar panel kernel: the definition of what every ISA's panel_tile
+// computes (panels.h), element by element.
+#include <cmath>
+#include <cstring>
+
+#include "base/half.h"
+#include "kernels/panels.h"
+#include "kernels/reference/reference.h"
+#include "tensor/dtype.h"
+
+namespace loom::kernels::reference {
+namespace {
+
+template <DType kType>
+void panel_tile(const PanelTile& tile) {
+  const int64_t blocks = tile.n / tensor::kQK8_0;
+  const size_t panel_block = panel_block_bytes(kType);
+  for (int t = 0; t < tile.tokens; ++t) {
+    const auto* activations =
+        reinterpret_cast<const tensor::BlockQ8_0*>(tile.activations + t * tile.activation_stride);
+    const PanelActivation* sums = tile.sums + t * tile.sums_stride;
+    for (int r = 0; r < kPanelRows; ++r) {
+      float acc = 0.0f;
+      for (int64_t block = 0; block < blocks; ++block) {
+        const std::byte* source = tile.panel + block * panel_block;
+        uint16_t d;
+        std::memcpy(&d, source + r * sizeof(uint16_t), sizeof d);
+        const auto* quants = reinterpret_cast<const uint8_t*>(source + kPanelRows * sizeof(uint16_t));
+        int32_t sum = sums[block].offset;
+        for (int element = 0; element < tensor::kQK8_0; ++element) {
+          int32_t weight;
+          if constexpr (kType == DType::kQ8_0) {
+            weight = quants[(element / 4) * kPanelRows * 4 + r * 4 + element % 4];
+          } else {
+            const int group = element / 8, within = element % 8;
+            const uint8_t packed = quants[group * kPanelRows * 4 + r * 4 + within % 4];
+            weight = within < 4 ? packed & 0x0f : packed >> 4;
+          }
+          sum += weight * activations[block].qs[element];
+        }
+        acc = std::fma(static_cast<float>(sum), f16_to_f32(d) * sums[block].d, acc);
+      }
+      tile.y[t * tile.y_stride + r] = acc;
+    }
+  }
+}
+
+}  // namespace
+
+void panel_tile_q8_0(const PanelTile& tile) { panel_tile<DType::kQ8_0>(tile); }
+void panel_tile_q4_0(const PanelTile& tile) { panel_tile<DType::kQ4_0>(tile); }
+
+}  // namespace loom::kernels::reference

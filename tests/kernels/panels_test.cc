@@ -1,0 +1,149 @@
+// Weight panels: repacking keeps every byte of every row; every ISA's panel
+// kernel gives the scalar reference's bits for 1..8 tokens; matmul on panels
+// agrees with matmul on rows within reordering error, for any thread count.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "kernels/kernels.h"
+#include "kernels/panels.h"
+#include "kernels/quantize.h"
+#include "kernels/reference/reference.h"
+#include "test_util.h"
+
+namespace loom::kernels {
+namespace {
+
+using testing::random_values;
+using testing::sum_tolerance;
+
+struct Matrix {
+  std::vector<std::byte> rows;    // GGUF's layout
+  std::vector<std::byte> panels;  // the same weights as panels
+  MatrixView row_view, panel_view;
+};
+
+Matrix make_matrix(DType type, int64_t rows, int64_t cols, uint32_t seed) {
+  Matrix m;
+  const std::vector<float> w = random_values(rows * cols, seed, 0.1f);
+  m.rows = *quantize_matrix(type, w.data(), rows, cols);
+  m.row_view = {.type = type, .rows = rows, .cols = cols, .data = m.rows.data(),
+                .row_stride = m.rows.size() / static_cast<size_t>(rows)};
+  m.panels.resize(m.rows.size());
+  repack_to_panels(m.row_view, m.panels.data());
+  m.panel_view = m.row_view;
+  m.panel_view.data = m.panels.data();
+  m.panel_view.layout = WeightLayout::kPanels;
+  return m;
+}
+
+// Q8_0 activation rows and their panel sums, as matmul prepares them.
+struct Activations {
+  std::vector<std::byte> rows;
+  std::vector<PanelActivation> sums;
+  size_t stride = 0;
+};
+
+Activations make_activations(DType weight_type, int64_t tokens, int64_t cols, uint32_t seed) {
+  Activations a;
+  const std::vector<float> x = random_values(tokens * cols, seed);
+  a.stride = testing::bytes_for(DType::kQ8_0, cols);
+  a.rows.resize(a.stride * tokens);
+  a.sums.resize(static_cast<size_t>(tokens * cols / 32));
+  for (int64_t t = 0; t < tokens; ++t) {
+    reference::quantize_row_q8_0(x.data() + t * cols, a.rows.data() + t * a.stride, cols);
+    panel_activation_sums(weight_type, a.rows.data() + t * a.stride, cols, a.sums.data() + t * cols / 32);
+  }
+  return a;
+}
+
+TEST(Panels, RepackingKeepsEveryRow) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
+    for (int64_t cols : {32, 96, 256}) {
+      const Matrix m = make_matrix(type, 48, cols, 7);
+      ASSERT_EQ(m.panels.size(), m.rows.size());
+      EXPECT_NE(m.panels, m.rows);  // the layout does change
+      std::vector<std::byte> row(m.row_view.row_stride);
+      for (int64_t r = 0; r < 48; ++r) {
+        unpack_panel_row(m.panel_view, r, row.data());
+        ASSERT_EQ(0, std::memcmp(row.data(), m.rows.data() + r * m.row_view.row_stride, row.size()))
+            << dtype_name(type) << " cols " << cols << " row " << r;
+      }
+    }
+  }
+}
+
+TEST(Panels, EveryIsaGivesTheReferenceBits) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
+    for (int64_t cols : {32, 160, 1024}) {  // one block, an odd count, many
+      const Matrix m = make_matrix(type, 16, cols, 11);
+      const Activations a = make_activations(type, kPanelTokens, cols, 12);
+      for (int tokens = 1; tokens <= kPanelTokens; ++tokens) {
+        const auto run = [&](void (*kernel)(const PanelTile&)) {
+          std::vector<float> y(static_cast<size_t>(tokens * kPanelRows), -1.0f);
+          kernel({.n = cols, .panel = m.panels.data(), .activations = a.rows.data(), .activation_stride = a.stride,
+                  .sums = a.sums.data(), .sums_stride = static_cast<size_t>(cols / 32), .tokens = tokens,
+                  .y = y.data(), .y_stride = kPanelRows});
+          return y;
+        };
+        const std::vector<float> expected =
+            run(type == DType::kQ8_0 ? reference::panel_tile_q8_0 : reference::panel_tile_q4_0);
+        for (Isa isa : testing::supported_isas()) {
+          const std::vector<float> got = run((*kernels_for(isa))->panel_tile[slot(type)]);
+          for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(expected[i]))
+                << dtype_name(type) << " cols " << cols << " tokens " << tokens << " isa " << isa_name(isa)
+                << " element " << i << ": " << got[i] << " vs " << expected[i];
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
+  const Isa original = kernels().isa;
+  struct Problem {
+    DType type;
+    int64_t rows, cols, tokens;
+  };
+  for (const Problem& p : {Problem{DType::kQ8_0, 64, 256, 1}, Problem{DType::kQ8_0, 48, 96, 19},
+                           Problem{DType::kQ4_0, 80, 320, 1}, Problem{DType::kQ4_0, 32, 160, 13}}) {
+    const Matrix m = make_matrix(p.type, p.rows, p.cols, 21);
+    const std::vector<float> x = random_values(p.tokens * p.cols, 22);
+    const std::string where = std::string(dtype_name(p.type)) + " " + std::to_string(p.rows) + "x" +
+                              std::to_string(p.cols) + " tokens " + std::to_string(p.tokens);
+    // Sum of |w * a| per element bounds the reordering error.
+    std::vector<float> w_row(p.cols), a_row(p.cols);
+    std::vector<std::byte> q(testing::bytes_for(DType::kQ8_0, p.cols));
+    for (Isa isa : testing::supported_isas()) {
+      ASSERT_TRUE(select_isa(isa).ok());
+      ThreadPool one(1), three(3);
+      Scratch scratch;
+      std::vector<float> on_rows(p.tokens * p.rows), on_panels(p.tokens * p.rows), on_panels_3(p.tokens * p.rows);
+      matmul(one, m.row_view, x.data(), p.tokens, on_rows.data(), scratch);
+      matmul(one, m.panel_view, x.data(), p.tokens, on_panels.data(), scratch);
+      matmul(three, m.panel_view, x.data(), p.tokens, on_panels_3.data(), scratch);
+      EXPECT_EQ(on_panels, on_panels_3) << where;
+      for (int64_t t = 0; t < p.tokens; ++t) {
+        reference::quantize_row_q8_0(x.data() + t * p.cols, q.data(), p.cols);
+        reference::dequantize_row_q8_0(q.data(), a_row.data(), p.cols);
+        for (int64_t r = 0; r < p.rows; ++r) {
+          (**kernels_for(Isa::kScalar)).dequantize_row[slot(p.type)](m.rows.data() + r * m.row_view.row_stride,
+                                                                     w_row.data(), p.cols);
+          double magnitude = 0.0;
+          for (int64_t c = 0; c < p.cols; ++c) magnitude += std::abs(double(w_row[c]) * a_row[c]);
+          ASSERT_NEAR(on_panels[t * p.rows + r], on_rows[t * p.rows + r], 2 * sum_tolerance(magnitude))
+              << where << " isa " << isa_name(isa) << " token " << t << " row " << r;
+        }
+      }
+    }
+  }
+  ASSERT_TRUE(select_isa(original).ok());
+}
+
+}  // namespace
+}  // namespace loom::kernels
