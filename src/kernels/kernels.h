@@ -85,6 +85,15 @@ struct KernelTable {
   float (*dot_f32_f16)(int64_t n, const float* a, const uint16_t* b) = nullptr;
   void (*axpy_f32)(int64_t n, float alpha, const float* x, float* y) = nullptr;      // y += alpha*x
   void (*axpy_f16)(int64_t n, float alpha, const uint16_t* x, float* y) = nullptr;   // y += alpha*x
+  // Optional batched forms over `count` F16 cache rows `stride` elements apart
+  // (null: callers loop over the single-row kernels). Bit-identical to those
+  // loops: scores[j] = dot_f32_f16(n, q, rows + j*stride) * scale, and
+  // y += weights[j] * rows[j] for j in order as axpy_f16 does it. They save a
+  // call, and for axpy a load and store of y, per cache row.
+  void (*dot_f32_f16_rows)(int64_t n, const float* q, const uint16_t* rows, size_t stride, int64_t count, float scale,
+                           float* scores) = nullptr;
+  void (*axpy_f16_rows)(int64_t n, const float* weights, const uint16_t* rows, size_t stride, int64_t count,
+                        float* y) = nullptr;
 };
 
 // The active table. On first use it is the best ISA the CPU runs, or the one

@@ -33,15 +33,6 @@ Place q4_0_place(int r, int element) {
   return {static_cast<size_t>(group * kPanelRows * 4 + r * 4 + within % 4), within >= 4};
 }
 
-// The unsigned value a panel stores for element `element` of a row block.
-uint8_t stored_value(DType type, const std::byte* row_block, int element) {
-  if (type == DType::kQ8_0) {
-    return static_cast<uint8_t>(reinterpret_cast<const BlockQ8_0*>(row_block)->qs[element] + 128);
-  }
-  const uint8_t packed = reinterpret_cast<const BlockQ4_0*>(row_block)->qs[element % 16];
-  return element < 16 ? packed & 0x0f : packed >> 4;
-}
-
 size_t row_block_bytes(DType type) { return type == DType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0); }
 
 }  // namespace
@@ -59,24 +50,33 @@ void repack_to_panels(const MatrixView& w, std::byte* out) {
   const size_t block_bytes = row_block_bytes(w.type);
   const size_t panel_block = panel_block_bytes(w.type);
   const auto* source = static_cast<const std::byte*>(w.data);
+  // Straight loops rather than q8_0_place/q4_0_place per element: this runs
+  // over every weight at load time. unpack_panel_row checks it against them.
   for (int64_t panel = 0; panel < w.rows / kPanelRows; ++panel) {
     for (int64_t block = 0; block < blocks; ++block) {
       std::byte* target = out + (panel * blocks + block) * panel_block;
-      std::memset(target, 0, panel_block);
       auto* scales = reinterpret_cast<uint16_t*>(target);
       auto* quants = reinterpret_cast<uint8_t*>(target + kScaleBytes);
       for (int r = 0; r < kPanelRows; ++r) {
         const std::byte* row_block = source + (panel * kPanelRows + r) * w.row_stride + block * block_bytes;
-        uint16_t d;
-        std::memcpy(&d, row_block, sizeof d);  // both block types start with their F16 scale
-        scales[r] = d;
-        for (int element = 0; element < kQK8_0; ++element) {
-          const uint8_t value = stored_value(w.type, row_block, element);
-          if (w.type == DType::kQ8_0) {
-            quants[q8_0_place(r, element).byte] = value;
-          } else {
-            const Place place = q4_0_place(r, element);
-            quants[place.byte] |= place.high ? static_cast<uint8_t>(value << 4) : value;
+        std::memcpy(&scales[r], row_block, sizeof(uint16_t));  // both block types start with their F16 scale
+        if (w.type == DType::kQ8_0) {
+          const auto* qs = reinterpret_cast<const uint8_t*>(reinterpret_cast<const BlockQ8_0*>(row_block)->qs);
+          for (int chunk = 0; chunk < 8; ++chunk) {
+            for (int k = 0; k < 4; ++k) quants[chunk * kPanelRows * 4 + r * 4 + k] = qs[chunk * 4 + k] ^ 0x80;
+          }
+        } else {
+          const uint8_t* qs = reinterpret_cast<const BlockQ4_0*>(row_block)->qs;
+          uint8_t nibble[kQK8_0];  // element e: low nibble of qs[e], e + 16: high nibble
+          for (int e = 0; e < 16; ++e) {
+            nibble[e] = qs[e] & 0x0f;
+            nibble[e + 16] = qs[e] >> 4;
+          }
+          for (int group = 0; group < 4; ++group) {
+            for (int k = 0; k < 4; ++k) {
+              quants[group * kPanelRows * 4 + r * 4 + k] =
+                  static_cast<uint8_t>(nibble[8 * group + k] | nibble[8 * group + 4 + k] << 4);
+            }
           }
         }
       }

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "base/half.h"
+#include "kernels/kernels.h"
 
 namespace loom::model {
 
@@ -58,12 +59,10 @@ void KvCache::store(int64_t layer, int64_t start_pos, int64_t n_tokens, const fl
       std::memcpy(key_dst, key, bytes);
       std::memcpy(value_dst, value, bytes);
     } else {
-      auto* key_half = static_cast<uint16_t*>(key_dst);
-      auto* value_half = static_cast<uint16_t*>(value_dst);
-      for (int64_t i = 0; i < width; ++i) {
-        key_half[i] = f32_to_f16(key[i]);
-        value_half[i] = f32_to_f16(value[i]);
-      }
+      // Round to nearest even, as f32_to_f16, on every ISA.
+      const auto to_half = kernels::kernels().quantize_row[kernels::slot(tensor::DType::kF16)];
+      to_half(key, key_dst, width);
+      to_half(value, value_dst, width);
     }
   }
 }

@@ -57,6 +57,18 @@ enum class KvSide { kKeys, kValues };
 
 // Calls visit(pos, row) for positions 0..last in order, looking up the block
 // table once per block (rows of a block are contiguous).
+// Visits the cache's rows 0..last of one side a block at a time: rows within
+// a block are contiguous, row_bytes apart.
+template <typename Visit>
+void for_each_block(const KvCache& cache, int64_t layer, KvSide side, int64_t last, Visit&& visit) {
+  const int64_t block_size = cache.block_size();
+  for (int64_t block_start = 0; block_start <= last; block_start += block_size) {
+    const auto* rows = static_cast<const std::byte*>(side == KvSide::kKeys ? cache.key_row(layer, block_start)
+                                                                          : cache.value_row(layer, block_start));
+    visit(block_start, rows, std::min(last + 1, block_start + block_size) - block_start);
+  }
+}
+
 template <typename Visit>
 void for_each_row(const KvCache& cache, int64_t layer, KvSide side, int64_t last, Visit&& visit) {
   const int64_t block_size = cache.block_size();
@@ -80,6 +92,7 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
   const float scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
   const bool half = cache.type() == tensor::DType::kF16;
   const size_t head_bytes = static_cast<size_t>(shape.head_dim) * (half ? 2 : 4);
+  const size_t row_elements = cache.row_bytes() / (half ? 2 : 4);  // stride of the batched F16 kernels
   // One job per (token, kv head): each key and value row is read from memory
   // once for the query heads that share it, as many of the group at a time as
   // the thread's slice of the scores scratch holds (group * context floats
@@ -99,15 +112,25 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
         const int64_t head = kv_head * group + first;  // the pass covers query heads head..head+members-1
         const float* query = q + token * q_width + head * shape.head_dim;
         float* dst = out + token * q_width + head * shape.head_dim;
-        for_each_row(cache, layer, KvSide::kKeys, last, [&](int64_t pos, const std::byte* row) {
-          const void* key = row + kv_head * head_bytes;
-          for (int64_t member = 0; member < members; ++member) {
-            const float* head_query = query + member * shape.head_dim;
-            const float dot = half ? k.dot_f32_f16(shape.head_dim, head_query, static_cast<const uint16_t*>(key))
-                                   : k.dot_f32(shape.head_dim, head_query, static_cast<const float*>(key));
-            scores[member * context + pos] = dot * scale;
-          }
-        });
+        if (half && k.dot_f32_f16_rows != nullptr) {
+          for_each_block(cache, layer, KvSide::kKeys, last, [&](int64_t first_pos, const std::byte* rows, int64_t count) {
+            const auto* keys = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
+            for (int64_t member = 0; member < members; ++member) {
+              k.dot_f32_f16_rows(shape.head_dim, query + member * shape.head_dim, keys, row_elements, count, scale,
+                                 scores + member * context + first_pos);
+            }
+          });
+        } else {
+          for_each_row(cache, layer, KvSide::kKeys, last, [&](int64_t pos, const std::byte* row) {
+            const void* key = row + kv_head * head_bytes;
+            for (int64_t member = 0; member < members; ++member) {
+              const float* head_query = query + member * shape.head_dim;
+              const float dot = half ? k.dot_f32_f16(shape.head_dim, head_query, static_cast<const uint16_t*>(key))
+                                     : k.dot_f32(shape.head_dim, head_query, static_cast<const float*>(key));
+              scores[member * context + pos] = dot * scale;
+            }
+          });
+        }
         for (int64_t member = 0; member < members; ++member) {
           float* head_scores = scores + member * context;
           float max_score = -std::numeric_limits<float>::infinity();
@@ -121,6 +144,16 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
           for (int64_t pos = 0; pos <= last; ++pos) head_scores[pos] *= inverse;  // the softmax weights
         }
         std::fill(dst, dst + members * shape.head_dim, 0.0f);
+        if (half && k.axpy_f16_rows != nullptr) {
+          for_each_block(cache, layer, KvSide::kValues, last, [&](int64_t first_pos, const std::byte* rows, int64_t count) {
+            const auto* values = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
+            for (int64_t member = 0; member < members; ++member) {
+              k.axpy_f16_rows(shape.head_dim, scores + member * context + first_pos, values, row_elements, count,
+                              dst + member * shape.head_dim);
+            }
+          });
+          continue;
+        }
         for_each_row(cache, layer, KvSide::kValues, last, [&](int64_t pos, const std::byte* row) {
           const void* value = row + kv_head * head_bytes;
           for (int64_t member = 0; member < members; ++member) {

@@ -134,6 +134,32 @@ TEST_P(IsaTest, AttentionHelpersMatchReference) {
   }
 }
 
+TEST_P(IsaTest, BatchedCacheRowKernelsEqualTheirSingleRowLoops) {
+  if (table().dot_f32_f16_rows == nullptr || table().axpy_f16_rows == nullptr) GTEST_SKIP() << "no batched forms";
+  for (int64_t n : {8, 72, 128, 200}) {
+    for (int64_t count : {1, 5, 16}) {
+      const size_t stride = static_cast<size_t>(n) + 24;  // rows of a cache hold every head
+      const std::vector<float> q = random_values(n, static_cast<uint32_t>(n) + 21);
+      const std::vector<float> values = random_values(static_cast<int64_t>(stride) * count, 22);
+      std::vector<uint16_t> rows(values.size());
+      reference::quantize_row_f16(values.data(), rows.data(), static_cast<int64_t>(rows.size()));
+      const std::vector<float> weights = random_values(count, 23);
+
+      std::vector<float> scores(count), expected_scores(count);
+      table().dot_f32_f16_rows(n, q.data(), rows.data(), stride, count, 0.125f, scores.data());
+      for (int64_t j = 0; j < count; ++j) {
+        expected_scores[j] = table().dot_f32_f16(n, q.data(), rows.data() + j * stride) * 0.125f;
+      }
+      ASSERT_EQ(0, std::memcmp(scores.data(), expected_scores.data(), count * sizeof(float))) << n << " " << count;
+
+      std::vector<float> y = random_values(n, 24), expected_y = y;
+      table().axpy_f16_rows(n, weights.data(), rows.data(), stride, count, y.data());
+      for (int64_t j = 0; j < count; ++j) table().axpy_f16(n, weights[j], rows.data() + j * stride, expected_y.data());
+      ASSERT_EQ(0, std::memcmp(y.data(), expected_y.data(), n * sizeof(float))) << n << " " << count;
+    }
+  }
+}
+
 TEST_P(IsaTest, TableIsCompleteAndNamed) {
   EXPECT_EQ(table().isa, GetParam());
   for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K}) {

@@ -208,4 +208,34 @@ void axpy_f32(int64_t n, float alpha, const float* x, float* y) { axpy(n, alpha,
 
 void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y) { axpy(n, alpha, F16Loader{x}, y); }
 
+void dot_f32_f16_rows(int64_t n, const float* q, const uint16_t* rows, size_t stride, int64_t count, float scale,
+                      float* scores) {
+  for (int64_t j = 0; j < count; ++j) scores[j] = dot(n, F32Loader{q}, F16Loader{rows + j * stride}) * scale;
+}
+
+// y is walked in slices of 64 floats held in four registers while every row
+// passes; each element still sees axpy's multiply and add, rows in order.
+void axpy_f16_rows(int64_t n, const float* weights, const uint16_t* rows, size_t stride, int64_t count, float* y) {
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
+    __m512 y2 = _mm512_loadu_ps(y + i + 32), y3 = _mm512_loadu_ps(y + i + 48);
+    for (int64_t j = 0; j < count; ++j) {
+      const F16Loader row{rows + j * stride + i};
+      const __m512 w = _mm512_set1_ps(weights[j]);
+      y0 = _mm512_add_ps(y0, _mm512_mul_ps(w, row.load(0)));
+      y1 = _mm512_add_ps(y1, _mm512_mul_ps(w, row.load(16)));
+      y2 = _mm512_add_ps(y2, _mm512_mul_ps(w, row.load(32)));
+      y3 = _mm512_add_ps(y3, _mm512_mul_ps(w, row.load(48)));
+    }
+    _mm512_storeu_ps(y + i, y0);
+    _mm512_storeu_ps(y + i + 16, y1);
+    _mm512_storeu_ps(y + i + 32, y2);
+    _mm512_storeu_ps(y + i + 48, y3);
+  }
+  if (i < n) {
+    for (int64_t j = 0; j < count; ++j) axpy(n - i, weights[j], F16Loader{rows + j * stride + i}, y + i);
+  }
+}
+
 }  // namespace loom::kernels::avx512

@@ -35,6 +35,8 @@ void fill_table(KernelTable& table, bool has_bf16) {
   table.dot_f32_f16 = dot_f32_f16;
   table.axpy_f32 = axpy_f32;
   table.axpy_f16 = axpy_f16;
+  table.dot_f32_f16_rows = dot_f32_f16_rows;
+  table.axpy_f16_rows = axpy_f16_rows;
 }
 
 }  // namespace loom::kernels::avx512
