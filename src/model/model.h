@@ -116,6 +116,7 @@ class Model {
     std::vector<int64_t> positions;
     std::vector<float> logits_rows;  // final hidden rows whose logits are wanted
     std::vector<float> gathered_logits;  // their logits, before scattering to the sequences
+    std::vector<std::byte> embedding_row;  // one row of a token embedding stored as panels
     kernels::Scratch scratch;
   } buffers_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/panels.h"
 #include "model/model.h"
 #include "model/transformer_blocks.h"
 
@@ -74,9 +75,15 @@ Status Model::forward_chunks(ThreadPool& pool, std::span<const SequenceChunk> ch
   const kernels::KernelTable& k = kernels::kernels();
   const kernels::MatrixView& embedding = weights_.token_embedding;
   int64_t row = 0;
+  const bool panels = embedding.layout == kernels::WeightLayout::kPanels;  // a tied output matrix
+  if (panels) b.embedding_row.resize(embedding.row_stride);
   for (const SequenceChunk& chunk : chunks) {
     for (int32_t token : chunk.tokens) {
       const auto* source = static_cast<const std::byte*>(embedding.data) + token * embedding.row_stride;
+      if (panels) {
+        kernels::unpack_panel_row(embedding, token, b.embedding_row.data());
+        source = b.embedding_row.data();
+      }
       k.dequantize_row[kernels::slot(embedding.type)](source, b.x.data() + row++ * h.hidden_size, h.hidden_size);
     }
   }

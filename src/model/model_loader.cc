@@ -150,8 +150,9 @@ Result<std::unique_ptr<Model>> Model::from_file(GgufFile file) {
   return model;
 }
 
-// Every matrix that only matmul reads. A tied output matrix is also the token
-// embedding, whose rows are looked up one by one, so it keeps the row layout.
+// Every matrix matmul reads. A tied output matrix is also the token
+// embedding, whose rows are then looked up through unpack_panel_row (a few
+// rows per step); an untied embedding keeps the row layout.
 void Model::repack_to_panels() {
   std::vector<kernels::MatrixView*> matrices;
   for (LayerWeights& l : weights_.layers) {
@@ -159,7 +160,7 @@ void Model::repack_to_panels() {
       matrices.push_back(m);
     }
   }
-  if (!weights_.tied_output) matrices.push_back(&weights_.output);
+  matrices.push_back(weights_.tied_output ? &weights_.token_embedding : &weights_.output);
   for (kernels::MatrixView* m : matrices) {
     if (!kernels::has_panel_layout(m->type) || m->rows % kernels::kPanelRows != 0) continue;
     const size_t bytes = static_cast<size_t>(m->rows) * m->row_stride;
@@ -169,6 +170,7 @@ void Model::repack_to_panels() {
     m->data = panels.get();
     m->layout = kernels::WeightLayout::kPanels;
   }
+  if (weights_.tied_output) weights_.output = weights_.token_embedding;
 }
 
 Result<KvCache> Model::new_cache(tensor::DType type, int64_t capacity) const {
