@@ -1,5 +1,6 @@
 // Model::load: maps the GGUF file, picks the architecture, and binds every
 // tensor to a typed view after checking its presence, shape and type.
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -165,8 +166,17 @@ void Model::repack_to_panels() {
     if (!kernels::has_panel_layout(m->type) || m->rows % kernels::kPanelRows != 0) continue;
     const size_t bytes = static_cast<size_t>(m->rows) * m->row_stride;
     std::unique_ptr<std::byte[]>& panels = panel_weights_.emplace_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
-    kernels::repack_to_panels(*m, panels.get());
-    file_.release({static_cast<const std::byte*>(m->data), bytes});
+    // A few MB at a time, releasing each part of the file once it is copied,
+    // so that even the largest matrix (the output) is never held twice.
+    const int64_t chunk_rows = std::max<int64_t>(
+        kernels::kPanelRows, (4 << 20) / static_cast<int64_t>(m->row_stride) / kernels::kPanelRows * kernels::kPanelRows);
+    for (int64_t first = 0; first < m->rows; first += chunk_rows) {
+      kernels::MatrixView part = *m;
+      part.rows = std::min(chunk_rows, m->rows - first);
+      part.data = static_cast<const std::byte*>(m->data) + first * m->row_stride;
+      kernels::repack_to_panels(part, panels.get() + first * m->row_stride);
+      file_.release({static_cast<const std::byte*>(part.data), static_cast<size_t>(part.rows) * m->row_stride});
+    }
     m->data = panels.get();
     m->layout = kernels::WeightLayout::kPanels;
   }
