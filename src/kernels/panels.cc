@@ -33,6 +33,12 @@ Place q4_0_place(int r, int element) {
   return {static_cast<size_t>(group * kPanelRows * 4 + r * 4 + within % 4), within >= 4};
 }
 
+uint32_t load_word(const void* bytes) {
+  uint32_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return word;
+}
+
 size_t row_block_bytes(DType type) { return type == DType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0); }
 
 }  // namespace
@@ -60,24 +66,20 @@ void repack_to_panels(const MatrixView& w, std::byte* out) {
       for (int r = 0; r < kPanelRows; ++r) {
         const std::byte* row_block = source + (panel * kPanelRows + r) * w.row_stride + block * block_bytes;
         std::memcpy(&scales[r], row_block, sizeof(uint16_t));  // both block types start with their F16 scale
+        uint32_t* lane = reinterpret_cast<uint32_t*>(quants) + r;  // this row's 4 bytes of the first chunk
         if (w.type == DType::kQ8_0) {
-          const auto* qs = reinterpret_cast<const uint8_t*>(reinterpret_cast<const BlockQ8_0*>(row_block)->qs);
-          for (int chunk = 0; chunk < 8; ++chunk) {
-            for (int k = 0; k < 4; ++k) quants[chunk * kPanelRows * 4 + r * 4 + k] = qs[chunk * 4 + k] ^ 0x80;
-          }
+          const int8_t* qs = reinterpret_cast<const BlockQ8_0*>(row_block)->qs;
+          for (int chunk = 0; chunk < 8; ++chunk) lane[chunk * kPanelRows] = load_word(qs + 4 * chunk) ^ 0x80808080u;
         } else {
+          // Element e < 16 is the low nibble of qs[e], e + 16 the high one.
+          // Byte k of group g: low nibble element 8g + k, high 8g + 4 + k.
           const uint8_t* qs = reinterpret_cast<const BlockQ4_0*>(row_block)->qs;
-          uint8_t nibble[kQK8_0];  // element e: low nibble of qs[e], e + 16: high nibble
-          for (int e = 0; e < 16; ++e) {
-            nibble[e] = qs[e] & 0x0f;
-            nibble[e + 16] = qs[e] >> 4;
-          }
-          for (int group = 0; group < 4; ++group) {
-            for (int k = 0; k < 4; ++k) {
-              quants[group * kPanelRows * 4 + r * 4 + k] =
-                  static_cast<uint8_t>(nibble[8 * group + k] | nibble[8 * group + 4 + k] << 4);
-            }
-          }
+          const uint32_t w0 = load_word(qs), w4 = load_word(qs + 4), w8 = load_word(qs + 8), w12 = load_word(qs + 12);
+          constexpr uint32_t kLow = 0x0f0f0f0fu, kHigh = 0xf0f0f0f0u;
+          lane[0 * kPanelRows] = (w0 & kLow) | (w4 & kLow) << 4;
+          lane[1 * kPanelRows] = (w8 & kLow) | (w12 & kLow) << 4;
+          lane[2 * kPanelRows] = (w0 >> 4 & kLow) | (w4 & kHigh);
+          lane[3 * kPanelRows] = (w8 >> 4 & kLow) | (w12 & kHigh);
         }
       }
     }

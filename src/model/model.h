@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/large_buffer.h"
 #include "base/status.h"
 #include "base/thread_pool.h"
 #include "kernels/kernels.h"
@@ -107,8 +108,8 @@ class Model {
   std::vector<std::vector<float>> converted_vectors_;  // 1-D weights not stored as F32
   // Weights rearranged into panels (kernels/panels.h) when the kernels prefer
   // them; their views point here and the file's pages are released.
-  std::vector<std::unique_ptr<std::byte[]>> panel_weights_;
-  void repack_to_panels();
+  LargeBuffer panel_weights_;
+  Status repack_to_panels();
 
   // Activations, sized for kMaxBatch tokens on first use; reused afterwards.
   struct Buffers {

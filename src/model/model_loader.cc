@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 
 #include "kernels/panels.h"
 #include "model/model.h"
@@ -147,14 +148,14 @@ Result<std::unique_ptr<Model>> Model::from_file(GgufFile file) {
     l.ffn_up = TRY(bind.matrix(prefix + "ffn_up.weight", h.intermediate_size, h.hidden_size));
     l.ffn_down = TRY(bind.matrix(prefix + "ffn_down.weight", h.hidden_size, h.intermediate_size));
   }
-  if (kernels::kernels().prefer_panels) model->repack_to_panels();
+  if (kernels::kernels().prefer_panels) TRY(model->repack_to_panels());
   return model;
 }
 
 // Every matrix matmul reads. A tied output matrix is also the token
 // embedding, whose rows are then looked up through unpack_panel_row (a few
 // rows per step); an untied embedding keeps the row layout.
-void Model::repack_to_panels() {
+Status Model::repack_to_panels() {
   std::vector<kernels::MatrixView*> matrices;
   for (LayerWeights& l : weights_.layers) {
     for (kernels::MatrixView* m : {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
@@ -162,10 +163,17 @@ void Model::repack_to_panels() {
     }
   }
   matrices.push_back(weights_.tied_output ? &weights_.token_embedding : &weights_.output);
+  std::erase_if(matrices, [](const kernels::MatrixView* m) {
+    return !kernels::has_panel_layout(m->type) || m->rows % kernels::kPanelRows != 0;
+  });
+  // One buffer for all of them, so that most of it can be huge pages.
+  size_t total = 0;
+  for (const kernels::MatrixView* m : matrices) total += static_cast<size_t>(m->rows) * m->row_stride;
+  panel_weights_ = TRY(LargeBuffer::allocate(total));
+  std::byte* next = panel_weights_.data();
   for (kernels::MatrixView* m : matrices) {
-    if (!kernels::has_panel_layout(m->type) || m->rows % kernels::kPanelRows != 0) continue;
     const size_t bytes = static_cast<size_t>(m->rows) * m->row_stride;
-    std::unique_ptr<std::byte[]>& panels = panel_weights_.emplace_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
+    std::byte* panels = std::exchange(next, next + bytes);
     // A few MB at a time, releasing each part of the file once it is copied,
     // so that even the largest matrix (the output) is never held twice.
     const int64_t chunk_rows = std::max<int64_t>(
@@ -174,13 +182,14 @@ void Model::repack_to_panels() {
       kernels::MatrixView part = *m;
       part.rows = std::min(chunk_rows, m->rows - first);
       part.data = static_cast<const std::byte*>(m->data) + first * m->row_stride;
-      kernels::repack_to_panels(part, panels.get() + first * m->row_stride);
+      kernels::repack_to_panels(part, panels + first * m->row_stride);
       file_.release({static_cast<const std::byte*>(part.data), static_cast<size_t>(part.rows) * m->row_stride});
     }
-    m->data = panels.get();
+    m->data = panels;
     m->layout = kernels::WeightLayout::kPanels;
   }
   if (weights_.tied_output) weights_.output = weights_.token_embedding;
+  return {};
 }
 
 Result<KvCache> Model::new_cache(tensor::DType type, int64_t capacity) const {
