@@ -2,6 +2,7 @@
 #include "curriculum/task.h"
 
 #include <charconv>
+#include <numeric>
 #include <optional>
 #include <set>
 
@@ -180,9 +181,7 @@ std::optional<SubQuestion> random_question(Rng& rng, const GeneratedWorkspace& w
     else counted.push_back(&file);
     if (file.kind == FileKind::kNote) notes.push_back(&file);
   }
-  int total = 0;
-  for (int weight : weights) total += weight;
-  if (total <= 0) return std::nullopt;
+  const int total = std::accumulate(weights.begin(), weights.end(), 0);
   int roll = static_cast<int>(rng.below(static_cast<uint64_t>(total)));
   int kind = 0;
   while (roll >= weights[kind]) roll -= weights[kind++];
@@ -245,6 +244,8 @@ std::string_view task_effort_name(TaskEffort effort) {
 }
 
 Task generate_task(Rng& rng, const TaskOptions& options) {
+  // All-zero weights would ask nothing and draw workspaces forever.
+  CHECK(std::accumulate(options.weights.begin(), options.weights.end(), 0) > 0);
   Task task;
   // A workspace may lack what the weights ask for (a mix of only note
   // questions, and no note): draw another. The default mix always has

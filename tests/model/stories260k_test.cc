@@ -35,6 +35,23 @@ std::vector<int32_t> greedy(Model& model, ThreadPool& pool, int steps, tensor::D
   return out;
 }
 
+// A greedy run that follows llama.cpp's (`type`: "q4_0" or "q8_0") for at
+// least `min_steps` and parts, if at all, only at a close call: loom's token is
+// llama.cpp's runner-up within 0.05 probability.
+void expect_follows_until_close_call(const std::vector<int32_t>& ids, const std::string& type, size_t min_steps) {
+  const nlohmann::json ref = reference()["llamacpp"][type];
+  const auto expected = ref["generated"].get<std::vector<int32_t>>();
+  const size_t step = std::mismatch(ids.begin(), ids.end(), expected.begin()).first - ids.begin();
+  EXPECT_GE(step, min_steps);
+  if (step < ids.size()) {
+    const nlohmann::json& top = ref["top5"][step];
+    EXPECT_EQ(top[1][0].get<int32_t>(), ids[step]) << "step " << step;
+    EXPECT_LT(top[0][1].get<double>() - top[1][1].get<double>(), 0.05) << "step " << step;
+    std::printf("[ info     ] %s greedy run parts from llama.cpp's at step %zu (p %.3f vs %.3f)\n", type.c_str(), step,
+                top[0][1].get<double>(), top[1][1].get<double>());
+  }
+}
+
 TEST(Stories260k, TeacherForcedLogitsMatchRunC) {
   const nlohmann::json ref = reference();
   std::vector<int32_t> tokens = {1};
@@ -73,22 +90,10 @@ TEST(Stories260k, Q4_0GreedyIdsFollowLlamaCppUntilACloseCall) {
   // itself barely prefers its token. Required: at least 64 identical steps,
   // and a parting step (if any) where loom's token is llama.cpp's runner-up
   // within 0.05 probability.
-  const nlohmann::json ref = reference();
   ThreadPool pool(1);
   auto model = Model::load(kDir + "stories260K-q4_0.gguf");
   ASSERT_TRUE(model.ok()) << model.status().to_string();
-  const std::vector<int32_t> ids = greedy(**model, pool, 200, tensor::DType::kF32);
-  const auto expected = ref["llamacpp"]["q4_0"]["generated"].get<std::vector<int32_t>>();
-  const auto mismatch = std::mismatch(ids.begin(), ids.end(), expected.begin());
-  const size_t step = mismatch.first - ids.begin();
-  EXPECT_GE(step, 64u);
-  if (step < ids.size()) {
-    const nlohmann::json& top = ref["llamacpp"]["q4_0"]["top5"][step];
-    EXPECT_EQ(top[1][0].get<int32_t>(), ids[step]) << "step " << step;
-    EXPECT_LT(top[0][1].get<double>() - top[1][1].get<double>(), 0.05) << "step " << step;
-    std::printf("[ info     ] Q4_0 greedy run parts from llama.cpp's at step %zu (p %.3f vs %.3f)\n", step,
-                top[0][1].get<double>(), top[1][1].get<double>());
-  }
+  expect_follows_until_close_call(greedy(**model, pool, 200, tensor::DType::kF32), "q4_0", 64);
 }
 
 // Loads with the row layout: matmul then sums each row in vec_dot's order,
@@ -124,22 +129,11 @@ TEST(Stories260k, Q8_0OnPanelsFollowsLlamaCppUntilACloseCall) {
   // Required, as for Q4_0: the runs part, if at all, where loom's token is
   // llama.cpp's runner-up within 0.05 probability, after at least 32 steps.
   if (!kernels::kernels().prefer_panels) GTEST_SKIP() << "this ISA keeps the row layout";
-  const nlohmann::json ref = reference();
   auto model = Model::load(kDir + "stories260K-q8_0.gguf");
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   ASSERT_EQ((*model)->weights().layers[0].attn_q.layout, kernels::WeightLayout::kPanels);
   ThreadPool pool(1);
-  const std::vector<int32_t> ids = greedy(**model, pool, 72, tensor::DType::kF32);
-  const auto expected = ref["llamacpp"]["q8_0"]["generated"].get<std::vector<int32_t>>();
-  const size_t step = std::mismatch(ids.begin(), ids.end(), expected.begin()).first - ids.begin();
-  EXPECT_GE(step, 32u);
-  if (step < ids.size()) {
-    const nlohmann::json& top = ref["llamacpp"]["q8_0"]["top5"][step];
-    EXPECT_EQ(top[1][0].get<int32_t>(), ids[step]) << "step " << step;
-    EXPECT_LT(top[0][1].get<double>() - top[1][1].get<double>(), 0.05) << "step " << step;
-    std::printf("[ info     ] Q8_0 on panels parts from llama.cpp's run at step %zu (p %.3f vs %.3f)\n", step,
-                top[0][1].get<double>(), top[1][1].get<double>());
-  }
+  expect_follows_until_close_call(greedy(**model, pool, 72, tensor::DType::kF32), "q8_0", 32);
 }
 
 TEST(Stories260k, F16CacheStillFollowsRunCBeforeTheNearTie) {
