@@ -24,7 +24,7 @@ std::string read_template(const std::string& package) {
 
 // Renders `contexts` with the template; returns one output per context.
 std::vector<std::string> render_with_oracle(const std::string& chat_template, const json& contexts) {
-  const std::string request_path = ::testing::TempDir() + "chat_render_request.json";
+  const std::string request_path = loom::testing::unique_temp_path("chat_render_request.json");
   std::ofstream(request_path) << json{{"template", chat_template}, {"contexts", contexts}}.dump();
   const loom::testing::CommandOutput output = loom::testing::run_oracle("jinja_render.mjs", request_path);
   std::remove(request_path.c_str());

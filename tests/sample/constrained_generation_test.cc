@@ -165,7 +165,7 @@ void validate_with_ajv(const std::vector<ValidationCase>& cases) {
     manifest.push_back({{"name", item.schema.name}, {"schema", nlohmann::json::parse(item.schema.schema.dump())},
                         {"bfcl", item.schema.bfcl}, {"outputs", item.outputs}});
   }
-  const std::string path = ::testing::TempDir() + "/loom_constrained_outputs.json";
+  const std::string path = loom::testing::unique_temp_path("constrained_outputs.json");
   std::ofstream(path) << manifest.dump();
   const auto result = loom::testing::run_oracle("validate_json.mjs", "'" + path + "'");
   ASSERT_EQ(result.exit_code, 0) << result.out;

@@ -2,6 +2,9 @@
 // Oracles are test dependencies only: node_modules comes from `npm ci`.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 
@@ -16,6 +19,13 @@ struct CommandOutput {
   int exit_code = -1;
   std::string out;  // stdout only; stderr passes through to the test log
 };
+
+// A path in the test temp directory that no other test process uses: ctest
+// runs the tests of one binary as parallel processes, so a fixed name would
+// be written and removed by two of them at once.
+inline std::string unique_temp_path(const std::string& name) {
+  return ::testing::TempDir() + "loom_" + std::to_string(::getpid()) + "_" + name;
+}
 
 // Runs `command` through /bin/sh from the project root.
 inline CommandOutput run_command(const std::string& command) {
