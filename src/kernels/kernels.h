@@ -62,6 +62,7 @@ struct DotTile {
 };
 
 struct PanelTile;  // kernels/panels.h
+struct AttentionTile;  // kernels/attention_tile.h
 
 struct KernelTable {
   Isa isa = Isa::kScalar;
@@ -94,6 +95,13 @@ struct KernelTable {
                            float* scores) = nullptr;
   void (*axpy_f16_rows)(int64_t n, const float* weights, const uint16_t* rows, size_t stride, int64_t count,
                         float* y) = nullptr;
+  // gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp_approx(-gate[i])) * up[i]
+  // (exp_approx.h; divide, then multiply): identical bits on every ISA.
+  void (*silu_mul)(float* gate, const float* up, int64_t n) = nullptr;
+  // Optional (null: callers attend row by row with the kernels above).
+  // Prefill attention of up to 16 query rows sharing a KV head over an F16
+  // cache; see attention_tile.h (bit-identical to reference::attention_tile).
+  void (*attention_tile)(const AttentionTile& tile) = nullptr;
 };
 
 // The active table. On first use it is the best ISA the CPU runs, or the one

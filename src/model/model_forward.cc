@@ -63,9 +63,10 @@ Status Model::forward_chunks(ThreadPool& pool, std::span<const SequenceChunk> ch
   ensure(b.attn, n * std::max(h.q_size(), h.hidden_size));
   ensure(b.gate, n * h.intermediate_size);
   ensure(b.up, n * h.intermediate_size);
-  // attention() scores every query head of a KV group at once.
-  ensure(b.scores,
-         static_cast<int64_t>(pool.size()) * longest_context * (h.num_attention_heads / h.num_key_value_heads));
+  ensure(b.scores, attention_scratch_floats(pool.size(), longest_context,
+                                            {.n_heads = h.num_attention_heads,
+                                             .n_kv_heads = h.num_key_value_heads,
+                                             .head_dim = h.head_dim}));
   b.positions.clear();
   for (const SequenceChunk& chunk : chunks) {
     for (size_t t = 0; t < chunk.tokens.size(); ++t) b.positions.push_back(chunk.start_pos + static_cast<int64_t>(t));

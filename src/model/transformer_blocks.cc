@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/attention_tile.h"
 #include "kernels/kernels.h"
 
 namespace loom::model {
@@ -81,10 +82,76 @@ void for_each_row(const KvCache& cache, int64_t layer, KvSide side, int64_t last
   }
 }
 
+// Whether attention() runs a batch of queries through the kernel table's
+// attention tiles: a prompt (several tokens) over an F16 cache.
+bool uses_tiles(const KvCache& cache, int64_t n_tokens, const AttentionShape& shape) {
+  const int64_t group = shape.n_heads / shape.n_kv_heads;
+  return n_tokens > 1 && cache.type() == tensor::DType::kF16 && kernels::kernels().attention_tile != nullptr &&
+         group <= kernels::kAttentionTileRows;
+}
+
+// Prefill attention in tiles of tokens x query heads of one KV group: one job
+// per (tile, KV head), each position's key and value rows converted once per
+// tile. Tiles of later tokens see more positions; jobs are claimed from a
+// shared counter, so the threads stay balanced.
+void attend_in_tiles(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
+                     int64_t layer, const AttentionShape& shape, float* out, std::span<float> scratch) {
+  const int64_t group = shape.n_heads / shape.n_kv_heads;
+  const int64_t q_width = shape.n_heads * shape.head_dim;
+  const int64_t context = start_pos + n_tokens;
+  const int64_t block_size = cache.block_size();
+  std::vector<const uint16_t*> key_blocks, value_blocks;
+  for (int64_t pos = 0; pos < context; pos += block_size) {
+    key_blocks.push_back(static_cast<const uint16_t*>(cache.key_row(layer, pos)));
+    value_blocks.push_back(static_cast<const uint16_t*>(cache.value_row(layer, pos)));
+  }
+  const int64_t tile_tokens = kernels::kAttentionTileRows / group;
+  const int64_t tiles = (n_tokens + tile_tokens - 1) / tile_tokens;
+  const size_t per_thread = scratch.size() / static_cast<size_t>(pool.size());
+  CHECK(per_thread >= kernels::attention_tile_scratch_floats(shape.head_dim, context));
+  const kernels::KernelTable& k = kernels::kernels();
+  pool.parallel_for(tiles * shape.n_kv_heads, [&](int64_t begin, int64_t end, int thread) {
+    kernels::AttentionTile tile{.head_dim = shape.head_dim,
+                                .key_blocks = key_blocks.data(),
+                                .value_blocks = value_blocks.data(),
+                                .block_size = block_size,
+                                .row_stride = cache.row_bytes() / sizeof(uint16_t),
+                                .scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim)),
+                                .scratch = scratch.data() + static_cast<size_t>(thread) * per_thread};
+    for (int64_t job = begin; job < end; ++job) {
+      const int64_t first_token = job / shape.n_kv_heads * tile_tokens;
+      const int64_t kv_head = job % shape.n_kv_heads;
+      tile.column = kv_head * shape.head_dim;
+      tile.rows = 0;
+      for (int64_t token = first_token; token < std::min(n_tokens, first_token + tile_tokens); ++token) {
+        for (int64_t member = 0; member < group; ++member) {
+          const int64_t offset = token * q_width + (kv_head * group + member) * shape.head_dim;
+          tile.q[tile.rows] = q + offset;
+          tile.out[tile.rows] = out + offset;
+          tile.last[tile.rows] = start_pos + token;
+          ++tile.rows;
+        }
+      }
+      k.attention_tile(tile);
+    }
+  });
+}
+
 }  // namespace
+
+int64_t attention_scratch_floats(int64_t threads, int64_t context, const AttentionShape& shape) {
+  const int64_t group = shape.n_heads / shape.n_kv_heads;
+  const int64_t per_thread = std::max<int64_t>(
+      group * context, static_cast<int64_t>(kernels::attention_tile_scratch_floats(shape.head_dim, context)));
+  return threads * per_thread;
+}
 
 void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
                int64_t layer, const AttentionShape& shape, float* out, std::span<float> scores_scratch) {
+  if (uses_tiles(cache, n_tokens, shape)) {
+    attend_in_tiles(pool, q, n_tokens, start_pos, cache, layer, shape, out, scores_scratch);
+    return;
+  }
   const kernels::KernelTable& k = kernels::kernels();
   const int64_t group = shape.n_heads / shape.n_kv_heads;
   const int64_t q_width = shape.n_heads * shape.head_dim;
@@ -171,12 +238,7 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
   });
 }
 
-void silu_mul(float* gate, const float* up, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
-  }
-}
+void silu_mul(float* gate, const float* up, int64_t n) { kernels::kernels().silu_mul(gate, up, n); }
 
 void add_in_place(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];

@@ -39,8 +39,12 @@ struct AttentionShape {
   int64_t n_kv_heads;
   int64_t head_dim;
 };
+// A prompt over an F16 cache goes through the kernel table's attention tiles
+// where it has them (attention_tile.h), anything else row by row.
+// scores_scratch: attention_scratch_floats(pool.size(), context, shape).
 void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
                int64_t layer, const AttentionShape& shape, float* out, std::span<float> scores_scratch);
+int64_t attention_scratch_floats(int64_t threads, int64_t context, const AttentionShape& shape);
 
 // gate[i] = silu(gate[i]) * up[i]
 void silu_mul(float* gate, const float* up, int64_t n);

@@ -9,6 +9,7 @@
 namespace loom::kernels {
 struct KernelTable;
 struct PanelTile;
+struct AttentionTile;
 }
 
 namespace loom::kernels::reference {
@@ -58,6 +59,12 @@ float dot_f32(int64_t n, const float* a, const float* b);
 float dot_f32_f16(int64_t n, const float* a, const uint16_t* b);
 void axpy_f32(int64_t n, float alpha, const float* x, float* y);
 void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y);
+// exp_approx.h's exp, one float at a time.
+float exp_approx(float x);
+void silu_mul(float* gate, const float* up, int64_t n);
+// The prefill attention tile (attention_tile.h). Not in the scalar table: the
+// scalar and AVX2 tables attend row by row; this defines the SIMD tiles' bits.
+void attention_tile(const AttentionTile& tile);
 
 // Fills every slot with the scalar kernels.
 void fill_table(KernelTable& table);

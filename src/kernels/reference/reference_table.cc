@@ -27,6 +27,7 @@ void fill_table(KernelTable& table) {
   table.dot_f32_f16 = dot_f32_f16;
   table.axpy_f32 = axpy_f32;
   table.axpy_f16 = axpy_f16;
+  table.silu_mul = silu_mul;
 }
 
 }  // namespace loom::kernels::reference

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "kernels/exp_approx.h"
+
 namespace loom::kernels::avx2 {
 
 void dequantize_row_f16(const void* x, float* y, int64_t n);
@@ -32,6 +34,25 @@ float vec_dot_q4_K_q8_K(int64_t n, const void* weight_row, const void* activatio
 float vec_dot_q6_K_q8_K(int64_t n, const void* weight_row, const void* activation_row);
 
 // ---- helpers shared by the AVX2 (and AVX-512) translation units ----
+
+void silu_mul(float* gate, const float* up, int64_t n);
+
+// exp_approx.h's exp for 8 floats: the scalar reference's bits per lane.
+static inline __m256 exp_approx(__m256 x) {
+  namespace e = kernels::exp_approx;
+  const __m256 zero = _mm256_cmp_ps(x, _mm256_set1_ps(e::kLowest), _CMP_LE_OQ);
+  const __m256 infinite = _mm256_cmp_ps(x, _mm256_set1_ps(e::kHighest), _CMP_GT_OQ);
+  x = _mm256_min_ps(_mm256_set1_ps(e::kHighest), x);  // keeps 2^n finite; the second operand when NaN: NaN stays
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(e::kLog2e)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(e::kLn2Lo), _mm256_fnmadd_ps(n, _mm256_set1_ps(e::kLn2Hi), x));
+  __m256 p = _mm256_set1_ps(e::kCoefficients[0]);
+#pragma GCC unroll 8
+  for (int k = 1; k < 8; ++k) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(e::kCoefficients[k]));
+  const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  const __m256 result = _mm256_andnot_ps(zero, _mm256_mul_ps(p, _mm256_castsi256_ps(exponent)));
+  return _mm256_blendv_ps(result, _mm256_set1_ps(__builtin_inff()), infinite);
+}
 
 static inline float hsum(__m256 v) {
   __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

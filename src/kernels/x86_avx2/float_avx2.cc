@@ -3,6 +3,8 @@
 // is hidden; tails fall back to scalar code in the same order.
 #include "kernels/x86_avx2/avx2.h"
 
+#include <algorithm>
+
 namespace loom::kernels::avx2 {
 
 namespace {
@@ -141,5 +143,24 @@ float dot_f32_f16(int64_t n, const float* a, const uint16_t* b) { return dot(n, 
 void axpy_f32(int64_t n, float alpha, const float* x, float* y) { axpy(n, alpha, F32Loader{x}, y); }
 
 void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y) { axpy(n, alpha, F16Loader{x}, y); }
+
+namespace {
+__m256 silu_mul8(__m256 g, __m256 up) {
+  const __m256 minus_g = _mm256_xor_ps(g, _mm256_set1_ps(-0.0f));
+  return _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_approx(minus_g))), up);
+}
+}  // namespace
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(gate + i, silu_mul8(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i)));
+  if (i < n) {  // the tail through an 8-float buffer, zeros in the unused lanes
+    float g[8] = {}, u[8] = {};
+    std::copy(gate + i, gate + n, g);
+    std::copy(up + i, up + n, u);
+    _mm256_storeu_ps(g, silu_mul8(_mm256_loadu_ps(g), _mm256_loadu_ps(u)));
+    std::copy(g, g + (n - i), gate + i);
+  }
+}
 
 }  // namespace loom::kernels::avx2

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/exp_approx.h"
 #include "kernels/kernels.h"
 
 namespace loom::kernels::avx512 {
@@ -28,6 +29,8 @@ void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y);
 void dot_f32_f16_rows(int64_t n, const float* q, const uint16_t* rows, size_t stride, int64_t count, float scale,
                       float* scores);
 void axpy_f16_rows(int64_t n, const float* weights, const uint16_t* rows, size_t stride, int64_t count, float* y);
+void attention_tile(const AttentionTile& tile);
+void silu_mul(float* gate, const float* up, int64_t n);
 
 void dequantize_row_q8_0(const void* x, float* y, int64_t n);
 void dequantize_row_q4_0(const void* x, float* y, int64_t n);
@@ -46,6 +49,23 @@ float vec_dot_q6_K_q8_K(int64_t n, const void* weight_row, const void* activatio
 // Mask of the first `count` (0..16) lanes.
 static inline __mmask16 first_lanes(int64_t count) {
   return static_cast<__mmask16>(count >= 16 ? 0xffff : (1u << count) - 1);
+}
+
+// exp_approx.h's exp for 16 floats: the scalar reference's bits per lane.
+static inline __m512 exp_approx(__m512 x) {
+  namespace e = kernels::exp_approx;
+  const __mmask16 zero = _mm512_cmp_ps_mask(x, _mm512_set1_ps(e::kLowest), _CMP_LE_OQ);
+  const __mmask16 infinite = _mm512_cmp_ps_mask(x, _mm512_set1_ps(e::kHighest), _CMP_GT_OQ);
+  x = _mm512_min_ps(_mm512_set1_ps(e::kHighest), x);  // keeps 2^n finite; the second operand when NaN: NaN stays
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(e::kLog2e)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(e::kLn2Lo), _mm512_fnmadd_ps(n, _mm512_set1_ps(e::kLn2Hi), x));
+  __m512 p = _mm512_set1_ps(e::kCoefficients[0]);
+#pragma GCC unroll 8
+  for (int k = 1; k < 8; ++k) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(e::kCoefficients[k]));
+  const __m512i exponent = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+  const __m512 result = _mm512_mask_mov_ps(_mm512_mul_ps(p, _mm512_castsi512_ps(exponent)), zero, _mm512_setzero_ps());
+  return _mm512_mask_mov_ps(result, infinite, _mm512_set1_ps(__builtin_inff()));
 }
 
 static inline float half_to_float(uint16_t h) { return _cvtsh_ss(h); }

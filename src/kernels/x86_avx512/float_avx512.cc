@@ -3,6 +3,7 @@
 #include "kernels/x86_avx512/avx512.h"
 
 #include <cstddef>
+#include <cstdint>
 
 namespace loom::kernels::avx512 {
 
@@ -235,6 +236,19 @@ void axpy_f16_rows(int64_t n, const float* weights, const uint16_t* rows, size_t
   }
   if (i < n) {
     for (int64_t j = 0; j < count; ++j) axpy(n - i, weights[j], F16Loader{rows + j * stride + i}, y + i);
+  }
+}
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i < n; i += 16) {
+    const __mmask16 mask = first_lanes(n - i);
+    const __m512 g = _mm512_maskz_loadu_ps(mask, gate + i);
+    const __m512 minus_g = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(g), _mm512_set1_epi32(INT32_MIN)));
+    const __m512 e = exp_approx(minus_g);
+    const __m512 silu = _mm512_div_ps(g, _mm512_add_ps(one, e));
+    _mm512_mask_storeu_ps(gate + i, mask, _mm512_mul_ps(silu, _mm512_maskz_loadu_ps(mask, up + i)));
   }
 }
 

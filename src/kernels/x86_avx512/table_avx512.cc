@@ -37,6 +37,8 @@ void fill_table(KernelTable& table, bool has_bf16) {
   table.axpy_f16 = axpy_f16;
   table.dot_f32_f16_rows = dot_f32_f16_rows;
   table.axpy_f16_rows = axpy_f16_rows;
+  table.attention_tile = attention_tile;
+  table.silu_mul = silu_mul;
 }
 
 }  // namespace loom::kernels::avx512
