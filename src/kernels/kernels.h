@@ -87,14 +87,16 @@ struct KernelTable {
   void (*axpy_f32)(int64_t n, float alpha, const float* x, float* y) = nullptr;      // y += alpha*x
   void (*axpy_f16)(int64_t n, float alpha, const uint16_t* x, float* y) = nullptr;   // y += alpha*x
   // Optional batched forms over `count` F16 cache rows `stride` elements apart
-  // (null: callers loop over the single-row kernels). Bit-identical to those
-  // loops: scores[j] = dot_f32_f16(n, q, rows + j*stride) * scale, and
-  // y += weights[j] * rows[j] for j in order as axpy_f16 does it. They save a
-  // call, and for axpy a load and store of y, per cache row.
-  void (*dot_f32_f16_rows)(int64_t n, const float* q, const uint16_t* rows, size_t stride, int64_t count, float scale,
-                           float* scores) = nullptr;
-  void (*axpy_f16_rows)(int64_t n, const float* weights, const uint16_t* rows, size_t stride, int64_t count,
-                        float* y) = nullptr;
+  // for `queries` query heads (null: callers loop over the single-row
+  // kernels). Bit-identical to those loops: for m < queries and j < count,
+  //   scores[m*scores_stride + j] = dot_f32_f16(n, q + m*n, rows + j*stride) * scale
+  //   y + m*n += weights[m*weights_stride + j] * rows[j], j in order, as axpy_f16
+  // Each cache row is converted once for all queries; the scores of 16 rows
+  // are reduced together, and y stays in registers while the rows pass.
+  void (*dot_f32_f16_rows)(int64_t n, const float* q, int64_t queries, const uint16_t* rows, size_t stride,
+                           int64_t count, float scale, float* scores, size_t scores_stride) = nullptr;
+  void (*axpy_f16_rows)(int64_t n, const float* weights, size_t weights_stride, int64_t queries, const uint16_t* rows,
+                        size_t stride, int64_t count, float* y) = nullptr;
   // gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp_approx(-gate[i])) * up[i]
   // (exp_approx.h; divide, then multiply): identical bits on every ISA.
   void (*silu_mul)(float* gate, const float* up, int64_t n) = nullptr;

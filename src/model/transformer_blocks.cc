@@ -182,10 +182,8 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
         if (half && k.dot_f32_f16_rows != nullptr) {
           for_each_block(cache, layer, KvSide::kKeys, last, [&](int64_t first_pos, const std::byte* rows, int64_t count) {
             const auto* keys = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
-            for (int64_t member = 0; member < members; ++member) {
-              k.dot_f32_f16_rows(shape.head_dim, query + member * shape.head_dim, keys, row_elements, count, scale,
-                                 scores + member * context + first_pos);
-            }
+            k.dot_f32_f16_rows(shape.head_dim, query, members, keys, row_elements, count, scale, scores + first_pos,
+                               static_cast<size_t>(context));
           });
         } else {
           for_each_row(cache, layer, KvSide::kKeys, last, [&](int64_t pos, const std::byte* row) {
@@ -214,10 +212,8 @@ void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start
         if (half && k.axpy_f16_rows != nullptr) {
           for_each_block(cache, layer, KvSide::kValues, last, [&](int64_t first_pos, const std::byte* rows, int64_t count) {
             const auto* values = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
-            for (int64_t member = 0; member < members; ++member) {
-              k.axpy_f16_rows(shape.head_dim, scores + member * context + first_pos, values, row_elements, count,
-                              dst + member * shape.head_dim);
-            }
+            k.axpy_f16_rows(shape.head_dim, scores + first_pos, static_cast<size_t>(context), members, values,
+                            row_elements, count, dst);
           });
           continue;
         }

@@ -137,25 +137,38 @@ TEST_P(IsaTest, AttentionHelpersMatchReference) {
 TEST_P(IsaTest, BatchedCacheRowKernelsEqualTheirSingleRowLoops) {
   if (table().dot_f32_f16_rows == nullptr || table().axpy_f16_rows == nullptr) GTEST_SKIP() << "no batched forms";
   for (int64_t n : {8, 72, 128, 200}) {
-    for (int64_t count : {1, 5, 16}) {
+    for (int64_t count : {1, 5, 16, 21, 40}) {  // within one block of 16 and across blocks
       const size_t stride = static_cast<size_t>(n) + 24;  // rows of a cache hold every head
-      const std::vector<float> q = random_values(n, static_cast<uint32_t>(n) + 21);
+     for (int64_t queries : {1, 2, 5}) {  // one pass, and more than one with a partial pass
+      const std::string where = "n " + std::to_string(n) + " count " + std::to_string(count) + " queries " +
+                                std::to_string(queries);
+      const std::vector<float> q = random_values(n * queries, static_cast<uint32_t>(n) + 21);
       const std::vector<float> values = random_values(static_cast<int64_t>(stride) * count, 22);
       std::vector<uint16_t> rows(values.size());
       reference::quantize_row_f16(values.data(), rows.data(), static_cast<int64_t>(rows.size()));
-      const std::vector<float> weights = random_values(count, 23);
+      const size_t weights_stride = static_cast<size_t>(count) + 3;
+      const std::vector<float> weights = random_values(static_cast<int64_t>(weights_stride) * queries, 23);
 
-      std::vector<float> scores(count), expected_scores(count);
-      table().dot_f32_f16_rows(n, q.data(), rows.data(), stride, count, 0.125f, scores.data());
-      for (int64_t j = 0; j < count; ++j) {
-        expected_scores[j] = table().dot_f32_f16(n, q.data(), rows.data() + j * stride) * 0.125f;
+      const size_t scores_stride = static_cast<size_t>(count) + 5;
+      std::vector<float> scores(scores_stride * queries, -1.0f), expected_scores = scores;
+      table().dot_f32_f16_rows(n, q.data(), queries, rows.data(), stride, count, 0.125f, scores.data(), scores_stride);
+      for (int64_t m = 0; m < queries; ++m) {
+        for (int64_t j = 0; j < count; ++j) {
+          expected_scores[m * scores_stride + j] =
+              table().dot_f32_f16(n, q.data() + m * n, rows.data() + j * stride) * 0.125f;
+        }
       }
-      ASSERT_EQ(0, std::memcmp(scores.data(), expected_scores.data(), count * sizeof(float))) << n << " " << count;
+      ASSERT_EQ(0, std::memcmp(scores.data(), expected_scores.data(), scores.size() * sizeof(float))) << where;
 
-      std::vector<float> y = random_values(n, 24), expected_y = y;
-      table().axpy_f16_rows(n, weights.data(), rows.data(), stride, count, y.data());
-      for (int64_t j = 0; j < count; ++j) table().axpy_f16(n, weights[j], rows.data() + j * stride, expected_y.data());
-      ASSERT_EQ(0, std::memcmp(y.data(), expected_y.data(), n * sizeof(float))) << n << " " << count;
+      std::vector<float> y = random_values(n * queries, 24), expected_y = y;
+      table().axpy_f16_rows(n, weights.data(), weights_stride, queries, rows.data(), stride, count, y.data());
+      for (int64_t m = 0; m < queries; ++m) {
+        for (int64_t j = 0; j < count; ++j) {
+          table().axpy_f16(n, weights[m * weights_stride + j], rows.data() + j * stride, expected_y.data() + m * n);
+        }
+      }
+      ASSERT_EQ(0, std::memcmp(y.data(), expected_y.data(), y.size() * sizeof(float))) << where;
+     }
     }
   }
 }

@@ -2,6 +2,7 @@
 // four accumulators, masked loads for the tail (no scalar remainder loop).
 #include "kernels/x86_avx512/avx512.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -209,33 +210,167 @@ void axpy_f32(int64_t n, float alpha, const float* x, float* y) { axpy(n, alpha,
 
 void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y) { axpy(n, alpha, F16Loader{x}, y); }
 
-void dot_f32_f16_rows(int64_t n, const float* q, const uint16_t* rows, size_t stride, int64_t count, float scale,
-                      float* scores) {
-  for (int64_t j = 0; j < count; ++j) scores[j] = dot(n, F32Loader{q}, F16Loader{rows + j * stride}) * scale;
-}
+namespace {
 
-// y is walked in slices of 64 floats held in four registers while every row
-// passes; each element still sees axpy's multiply and add, rows in order.
-void axpy_f16_rows(int64_t n, const float* weights, const uint16_t* rows, size_t stride, int64_t count, float* y) {
+constexpr int kQueriesPerPass = 4;  // 4 accumulators each, with 4 key chunks: 20 registers
+
+// For up to kQueriesPerPass queries and one F16 row: the vector `dot` folds
+// before its final reduction, (acc0 + acc1) + (acc2 + acc3) with exactly dot's
+// chunk order, the row converted once for all queries.
+template <int kQueries>
+void fold_row(int64_t n, const float* q, const uint16_t* row, __m512* folded) {
+  __m512 acc[kQueries][4];
+#pragma GCC unroll 4
+  for (int m = 0; m < kQueries; ++m) acc[m][0] = acc[m][1] = acc[m][2] = acc[m][3] = _mm512_setzero_ps();
+  const F16Loader key{row};
   int64_t i = 0;
   for (; i + 64 <= n; i += 64) {
-    __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
-    __m512 y2 = _mm512_loadu_ps(y + i + 32), y3 = _mm512_loadu_ps(y + i + 48);
+    const __m512 k0 = key.load(i), k1 = key.load(i + 16), k2 = key.load(i + 32), k3 = key.load(i + 48);
+#pragma GCC unroll 4
+    for (int m = 0; m < kQueries; ++m) {
+      const float* query = q + m * n;
+      acc[m][0] = _mm512_fmadd_ps(_mm512_loadu_ps(query + i), k0, acc[m][0]);
+      acc[m][1] = _mm512_fmadd_ps(_mm512_loadu_ps(query + i + 16), k1, acc[m][1]);
+      acc[m][2] = _mm512_fmadd_ps(_mm512_loadu_ps(query + i + 32), k2, acc[m][2]);
+      acc[m][3] = _mm512_fmadd_ps(_mm512_loadu_ps(query + i + 48), k3, acc[m][3]);
+    }
+  }
+  for (; i < n; i += 16) {
+    const __mmask16 mask = first_lanes(n - i);
+    const __m512 k = key.load(i, mask);
+#pragma GCC unroll 4
+    for (int m = 0; m < kQueries; ++m) {
+      acc[m][0] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, q + m * n + i), k, acc[m][0]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int m = 0; m < kQueries; ++m) {
+    folded[m] = _mm512_add_ps(_mm512_add_ps(acc[m][0], acc[m][1]), _mm512_add_ps(acc[m][2], acc[m][3]));
+  }
+}
+
+// The sums of 16 vectors v[0..16) in one vector, lane k = the sum of v[k],
+// each with the pairing _mm512_reduce_add_ps uses (lanes i and i+8, then i
+// and i+4, i and i+2, i and i+1), so every sum has its bits.
+__m512 reduce_16(const __m512* v) {
+  __m512 s1[8], s2[4], s3[2];
+  for (int p = 0; p < 8; ++p) {  // [v0 lanes i + i+8 | v1 lanes i + i+8]
+    s1[p] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0x44),
+                          _mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0xee));
+  }
+  for (int p = 0; p < 4; ++p) {  // chunk c: vector 4p + c, lanes i + i+4
+    s2[p] = _mm512_add_ps(_mm512_shuffle_f32x4(s1[2 * p], s1[2 * p + 1], 0x88),
+                          _mm512_shuffle_f32x4(s1[2 * p], s1[2 * p + 1], 0xdd));
+  }
+  for (int p = 0; p < 2; ++p) {  // chunk c: [vector 8p + c: i + i+2 for i < 2, vector 8p + 4 + c: same]
+    s3[p] = _mm512_add_ps(_mm512_shuffle_ps(s2[2 * p], s2[2 * p + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                          _mm512_shuffle_ps(s2[2 * p], s2[2 * p + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  }
+  // Chunk c: vectors c, 4 + c, 8 + c, 12 + c; lane 4c + e holds vector 4e + c.
+  const __m512 sums = _mm512_add_ps(_mm512_shuffle_ps(s3[0], s3[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm512_shuffle_ps(s3[0], s3[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return _mm512_permutexvar_ps(order, sums);
+}
+
+template <int kQueries>
+void dot_rows_pass(int64_t n, const float* q, const uint16_t* rows, size_t stride, int64_t count, float scale,
+                   float* scores, size_t scores_stride) {
+  for (int64_t first = 0; first < count; first += 16) {
+    const int64_t block = std::min<int64_t>(16, count - first);
+    __m512 folded[kQueries][16];
+    for (int64_t j = 0; j < 16; ++j) {
+      __m512 row_folds[kQueries];
+      if (j < block) {
+        fold_row<kQueries>(n, q, rows + (first + j) * stride, row_folds);
+      } else {
+#pragma GCC unroll 4
+        for (int m = 0; m < kQueries; ++m) row_folds[m] = _mm512_setzero_ps();
+      }
+#pragma GCC unroll 4
+      for (int m = 0; m < kQueries; ++m) folded[m][j] = row_folds[m];
+    }
+#pragma GCC unroll 4
+    for (int m = 0; m < kQueries; ++m) {
+      _mm512_mask_storeu_ps(scores + m * scores_stride + first, first_lanes(block),
+                            _mm512_mul_ps(reduce_16(folded[m]), _mm512_set1_ps(scale)));
+    }
+  }
+}
+
+}  // namespace
+
+void dot_f32_f16_rows(int64_t n, const float* q, int64_t queries, const uint16_t* rows, size_t stride, int64_t count,
+                      float scale, float* scores, size_t scores_stride) {
+  for (int64_t m = 0; m < queries; m += kQueriesPerPass) {
+    const float* pass_q = q + m * n;
+    float* pass_scores = scores + m * scores_stride;
+    switch (std::min<int64_t>(kQueriesPerPass, queries - m)) {
+      case 1: dot_rows_pass<1>(n, pass_q, rows, stride, count, scale, pass_scores, scores_stride); break;
+      case 2: dot_rows_pass<2>(n, pass_q, rows, stride, count, scale, pass_scores, scores_stride); break;
+      case 3: dot_rows_pass<3>(n, pass_q, rows, stride, count, scale, pass_scores, scores_stride); break;
+      default: dot_rows_pass<4>(n, pass_q, rows, stride, count, scale, pass_scores, scores_stride); break;
+    }
+  }
+}
+
+namespace {
+
+// y[m] += sum over rows j of weights[m][j] * row j, for kQueries queries: y is
+// walked in slices of 64 floats held in registers (four per query) while every
+// row passes, converted once for all queries; each element still sees axpy's
+// multiply and add, rows in order.
+template <int kQueries>
+void axpy_rows_pass(int64_t n, const float* weights, size_t weights_stride, const uint16_t* rows, size_t stride,
+                    int64_t count, float* y) {
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m512 acc[kQueries][4];
+#pragma GCC unroll 4
+    for (int m = 0; m < kQueries; ++m) {
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c) acc[m][c] = _mm512_loadu_ps(y + m * n + i + 16 * c);
+    }
     for (int64_t j = 0; j < count; ++j) {
       const F16Loader row{rows + j * stride + i};
-      const __m512 w = _mm512_set1_ps(weights[j]);
-      y0 = _mm512_add_ps(y0, _mm512_mul_ps(w, row.load(0)));
-      y1 = _mm512_add_ps(y1, _mm512_mul_ps(w, row.load(16)));
-      y2 = _mm512_add_ps(y2, _mm512_mul_ps(w, row.load(32)));
-      y3 = _mm512_add_ps(y3, _mm512_mul_ps(w, row.load(48)));
+      const __m512 v0 = row.load(0), v1 = row.load(16), v2 = row.load(32), v3 = row.load(48);
+#pragma GCC unroll 4
+      for (int m = 0; m < kQueries; ++m) {
+        const __m512 w = _mm512_set1_ps(weights[m * weights_stride + j]);
+        acc[m][0] = _mm512_add_ps(acc[m][0], _mm512_mul_ps(w, v0));
+        acc[m][1] = _mm512_add_ps(acc[m][1], _mm512_mul_ps(w, v1));
+        acc[m][2] = _mm512_add_ps(acc[m][2], _mm512_mul_ps(w, v2));
+        acc[m][3] = _mm512_add_ps(acc[m][3], _mm512_mul_ps(w, v3));
+      }
     }
-    _mm512_storeu_ps(y + i, y0);
-    _mm512_storeu_ps(y + i + 16, y1);
-    _mm512_storeu_ps(y + i + 32, y2);
-    _mm512_storeu_ps(y + i + 48, y3);
+#pragma GCC unroll 4
+    for (int m = 0; m < kQueries; ++m) {
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c) _mm512_storeu_ps(y + m * n + i + 16 * c, acc[m][c]);
+    }
   }
   if (i < n) {
-    for (int64_t j = 0; j < count; ++j) axpy(n - i, weights[j], F16Loader{rows + j * stride + i}, y + i);
+    for (int m = 0; m < kQueries; ++m) {
+      for (int64_t j = 0; j < count; ++j) {
+        axpy(n - i, weights[m * weights_stride + j], F16Loader{rows + j * stride + i}, y + m * n + i);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void axpy_f16_rows(int64_t n, const float* weights, size_t weights_stride, int64_t queries, const uint16_t* rows,
+                   size_t stride, int64_t count, float* y) {
+  for (int64_t m = 0; m < queries; m += kQueriesPerPass) {
+    const float* pass_weights = weights + m * weights_stride;
+    float* pass_y = y + m * n;
+    switch (std::min<int64_t>(kQueriesPerPass, queries - m)) {
+      case 1: axpy_rows_pass<1>(n, pass_weights, weights_stride, rows, stride, count, pass_y); break;
+      case 2: axpy_rows_pass<2>(n, pass_weights, weights_stride, rows, stride, count, pass_y); break;
+      case 3: axpy_rows_pass<3>(n, pass_weights, weights_stride, rows, stride, count, pass_y); break;
+      default: axpy_rows_pass<4>(n, pass_weights, weights_stride, rows, stride, count, pass_y); break;
+    }
   }
 }
 
