@@ -78,7 +78,7 @@ struct KernelTable {
   float (*vec_dot[kTypeSlots])(int64_t n, const void* weight_row, const void* activation_row) = {};
   // Optional (null: matmul calls vec_dot per element). See DotTile.
   void (*dot_tile[kTypeSlots])(const DotTile& tile) = {};
-  // A panel of kPanelRows rows times a few tokens (panels.h); Q8_0 and Q4_0.
+  // A panel of kPanelRows rows times a few tokens (panels.h); Q8_0, Q4_0, F16.
   void (*panel_tile[kTypeSlots])(const PanelTile& tile) = {};
 
   // Float helpers used by attention over an F32 or F16 KV cache.

@@ -42,19 +42,30 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
   const std::byte* activations = reinterpret_cast<const std::byte*>(x);
   size_t activation_stride = static_cast<size_t>(cols) * sizeof(float);
   PanelActivation* sums = nullptr;
+  // F16 panels take F32 rows holding the F16-rounded activations (panels.h).
+  const bool widened = panels && w.type == DType::kF16;
   if (activation_type != DType::kF32) {
-    activation_stride = *activation_bytes;
+    activation_stride = widened ? static_cast<size_t>(cols) * sizeof(float) : *activation_bytes;
     const size_t converted_bytes = (activation_stride * n_tokens + alignof(PanelActivation) - 1) /
                                    alignof(PanelActivation) * alignof(PanelActivation);
-    const size_t sums_bytes = panels ? sizeof(PanelActivation) * blocks * n_tokens : 0;
-    auto* converted = static_cast<std::byte*>(scratch.get(converted_bytes + sums_bytes));
-    if (panels) sums = reinterpret_cast<PanelActivation*>(converted + converted_bytes);
+    const size_t sums_bytes = panels && !widened ? sizeof(PanelActivation) * blocks * n_tokens : 0;
+    const size_t staging_bytes = widened ? *activation_bytes * n_tokens : 0;  // the F16 rows
+    auto* converted = static_cast<std::byte*>(scratch.get(converted_bytes + sums_bytes + staging_bytes));
+    if (sums_bytes > 0) sums = reinterpret_cast<PanelActivation*>(converted + converted_bytes);
+    std::byte* staging = converted + converted_bytes + sums_bytes;
     const auto quantize = table.quantize_row[slot(activation_type)];
     CHECK(quantize != nullptr);
     const auto convert = [&](int64_t begin, int64_t end) {
       for (int64_t token = begin; token < end; ++token) {
-        quantize(x + token * cols, converted + token * activation_stride, cols);
-        if (panels) panel_activation_sums(w.type, converted + token * activation_stride, cols, sums + token * blocks);
+        std::byte* row = converted + token * activation_stride;
+        if (widened) {
+          std::byte* half_row = staging + token * *activation_bytes;
+          quantize(x + token * cols, half_row, cols);
+          table.dequantize_row[slot(DType::kF16)](half_row, reinterpret_cast<float*>(row), cols);
+          continue;
+        }
+        quantize(x + token * cols, row, cols);
+        if (panels) panel_activation_sums(w.type, row, cols, sums + token * blocks);
       }
     };
     if (n_tokens == 1) {
@@ -79,7 +90,7 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
                       .panel = weights + panel * panel_bytes,
                       .activations = activations + token * activation_stride,
                       .activation_stride = activation_stride,
-                      .sums = sums + token * blocks,
+                      .sums = sums != nullptr ? sums + token * blocks : nullptr,
                       .sums_stride = static_cast<size_t>(blocks),
                       .tokens = static_cast<int>(std::min<int64_t>(kPanelTokens, n_tokens - token)),
                       .y = y + token * w.rows + panel * kPanelRows,

@@ -41,17 +41,31 @@ uint32_t load_word(const void* bytes) {
 
 size_t row_block_bytes(DType type) { return type == DType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0); }
 
+// F16: panel column i holds the 16 rows' element i.
+void repack_f16(const MatrixView& w, std::byte* out) {
+  const auto* source = static_cast<const std::byte*>(w.data);
+  auto* target = reinterpret_cast<uint16_t*>(out);
+  for (int64_t panel = 0; panel < w.rows / kPanelRows; ++panel) {
+    uint16_t* columns = target + panel * kPanelRows * w.cols;
+    for (int r = 0; r < kPanelRows; ++r) {
+      const auto* row = reinterpret_cast<const uint16_t*>(source + (panel * kPanelRows + r) * w.row_stride);
+      for (int64_t i = 0; i < w.cols; ++i) columns[i * kPanelRows + r] = row[i];
+    }
+  }
+}
+
 }  // namespace
 
-bool has_panel_layout(DType type) { return type == DType::kQ8_0 || type == DType::kQ4_0; }
+bool has_panel_layout(DType type) { return type == DType::kQ8_0 || type == DType::kQ4_0 || type == DType::kF16; }
 
 size_t panel_block_bytes(DType type) {
   CHECK(has_panel_layout(type));
-  return kPanelRows * row_block_bytes(type);
+  return type == DType::kF16 ? kPanelRows * kQK8_0 * sizeof(uint16_t) : kPanelRows * row_block_bytes(type);
 }
 
 void repack_to_panels(const MatrixView& w, std::byte* out) {
   CHECK(has_panel_layout(w.type) && w.layout == WeightLayout::kRows && w.rows % kPanelRows == 0);
+  if (w.type == DType::kF16) return repack_f16(w, out);
   const int64_t blocks = w.cols / kQK8_0;
   const size_t block_bytes = row_block_bytes(w.type);
   const size_t panel_block = panel_block_bytes(w.type);
@@ -88,6 +102,12 @@ void repack_to_panels(const MatrixView& w, std::byte* out) {
 
 void unpack_panel_row(const MatrixView& panels, int64_t row, std::byte* out) {
   CHECK(panels.layout == WeightLayout::kPanels && row >= 0 && row < panels.rows);
+  if (panels.type == DType::kF16) {
+    const auto* columns = static_cast<const uint16_t*>(panels.data) + (row / kPanelRows) * kPanelRows * panels.cols;
+    auto* target = reinterpret_cast<uint16_t*>(out);
+    for (int64_t i = 0; i < panels.cols; ++i) target[i] = columns[i * kPanelRows + row % kPanelRows];
+    return;
+  }
   const int64_t blocks = panels.cols / kQK8_0;
   const size_t panel_block = panel_block_bytes(panels.type);
   const int r = static_cast<int>(row % kPanelRows);

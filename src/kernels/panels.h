@@ -22,10 +22,17 @@
 // once per token (PanelActivation) and starts each block's integer sum. A
 // panel matrix has exactly the bytes of its row layout.
 //
+// F16 (no blocks, no scales): column i of a panel is 16 halves, row order, so
+// one vcvtph2ps gives 16 rows' weights and one FMA with the token's (F16
+// rounded) activation broadcast advances 16 row sums. Activations are F32
+// rows holding F16-rounded values (the F16 dot type, widened once per matmul).
+//
 // Results. Each (row, token) element is, over blocks in order,
 //   acc = fma(float(exact integer block sum), d_w * d_a, acc)
-// which is llama.cpp's generic block order, with an FMA. The scalar reference
-// computes exactly this, so every ISA's panel kernel gives identical bits.
+// which is llama.cpp's generic block order, with an FMA; for F16, two FMA
+// chains, even and odd columns, added at the end (s_even + s_odd). The scalar
+// reference computes exactly this, so every ISA's panel kernel gives
+// identical bits, for any number of tokens per call.
 #pragma once
 
 #include <cstddef>
@@ -44,23 +51,24 @@ struct PanelActivation {
   int32_t offset = 0;  // -(weight offset) * sum of the block's 32 activation bytes
 };
 
-// A panel times up to kPanelTokens Q8_0 activation rows:
+// A panel times up to kPanelTokens activation rows (Q8_0 blocks; F32 for F16):
 // y[token * y_stride + r] = dot(row r of the panel, activation row token).
 struct PanelTile {
   int64_t n = 0;                     // elements per row
   const std::byte* panel = nullptr;  // the panel's first panel block
-  const std::byte* activations = nullptr;  // BlockQ8_0 rows
+  const std::byte* activations = nullptr;  // BlockQ8_0 rows (F32 rows for F16 panels)
   size_t activation_stride = 0;            // bytes
-  const PanelActivation* sums = nullptr;   // per token, n / 32 entries
+  const PanelActivation* sums = nullptr;   // per token, n / 32 entries (not for F16)
   size_t sums_stride = 0;                  // entries
   int tokens = 0;                          // 1..kPanelTokens
   float* y = nullptr;
   size_t y_stride = 0;  // floats
 };
 
-// Whether `type` has a panel layout (Q8_0, Q4_0).
+// Whether `type` has a panel layout (Q8_0, Q4_0, F16).
 bool has_panel_layout(DType type);
-// Bytes of one panel block of `type` (544 for Q8_0, 288 for Q4_0).
+// Bytes of one panel block of `type` (544 for Q8_0, 288 for Q4_0; 1024 for
+// F16, 32 columns).
 size_t panel_block_bytes(DType type);
 // Rearranges a row-layout matrix into panels at `out` (w.rows * w.row_stride
 // bytes). Requires has_panel_layout(w.type) and w.rows % kPanelRows == 0.

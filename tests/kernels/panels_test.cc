@@ -3,6 +3,7 @@
 // agrees with matmul on rows within reordering error, for any thread count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -50,6 +51,16 @@ struct Activations {
 Activations make_activations(DType weight_type, int64_t tokens, int64_t cols, uint32_t seed) {
   Activations a;
   const std::vector<float> x = random_values(tokens * cols, seed);
+  if (weight_type == DType::kF16) {  // F32 rows of F16-rounded values
+    a.stride = static_cast<size_t>(cols) * sizeof(float);
+    a.rows.resize(a.stride * tokens);
+    std::vector<uint16_t> half(static_cast<size_t>(cols));
+    for (int64_t t = 0; t < tokens; ++t) {
+      reference::quantize_row_f16(x.data() + t * cols, half.data(), cols);
+      reference::dequantize_row_f16(half.data(), reinterpret_cast<float*>(a.rows.data() + t * a.stride), cols);
+    }
+    return a;
+  }
   a.stride = testing::bytes_for(DType::kQ8_0, cols);
   a.rows.resize(a.stride * tokens);
   a.sums.resize(static_cast<size_t>(tokens * cols / 32));
@@ -61,7 +72,7 @@ Activations make_activations(DType weight_type, int64_t tokens, int64_t cols, ui
 }
 
 TEST(Panels, RepackingKeepsEveryRow) {
-  for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kF16}) {
     for (int64_t cols : {32, 96, 256}) {
       const Matrix m = make_matrix(type, 48, cols, 7);
       ASSERT_EQ(m.panels.size(), m.rows.size());
@@ -77,7 +88,7 @@ TEST(Panels, RepackingKeepsEveryRow) {
 }
 
 TEST(Panels, EveryIsaGivesTheReferenceBits) {
-  for (DType type : {DType::kQ8_0, DType::kQ4_0}) {
+  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kF16}) {
     for (int64_t cols : {32, 160, 1024}) {  // one block, an odd count, many
       const Matrix m = make_matrix(type, 16, cols, 11);
       const Activations a = make_activations(type, kPanelTokens, cols, 12);
@@ -90,7 +101,9 @@ TEST(Panels, EveryIsaGivesTheReferenceBits) {
           return y;
         };
         const std::vector<float> expected =
-            run(type == DType::kQ8_0 ? reference::panel_tile_q8_0 : reference::panel_tile_q4_0);
+            run(type == DType::kQ8_0   ? reference::panel_tile_q8_0
+                : type == DType::kQ4_0 ? reference::panel_tile_q4_0
+                                       : reference::panel_tile_f16);
         for (Isa isa : testing::supported_isas()) {
           const std::vector<float> got = run((*kernels_for(isa))->panel_tile[slot(type)]);
           for (size_t i = 0; i < got.size(); ++i) {
@@ -111,14 +124,16 @@ TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
     int64_t rows, cols, tokens;
   };
   for (const Problem& p : {Problem{DType::kQ8_0, 64, 256, 1}, Problem{DType::kQ8_0, 48, 96, 19},
-                           Problem{DType::kQ4_0, 80, 320, 1}, Problem{DType::kQ4_0, 32, 160, 13}}) {
+                           Problem{DType::kQ4_0, 80, 320, 1}, Problem{DType::kQ4_0, 32, 160, 13},
+                           Problem{DType::kF16, 32, 200, 1}, Problem{DType::kF16, 48, 77, 11}}) {
     const Matrix m = make_matrix(p.type, p.rows, p.cols, 21);
     const std::vector<float> x = random_values(p.tokens * p.cols, 22);
     const std::string where = std::string(dtype_name(p.type)) + " " + std::to_string(p.rows) + "x" +
                               std::to_string(p.cols) + " tokens " + std::to_string(p.tokens);
     // Sum of |w * a| per element bounds the reordering error.
     std::vector<float> w_row(p.cols), a_row(p.cols);
-    std::vector<std::byte> q(testing::bytes_for(DType::kQ8_0, p.cols));
+    const bool q8_activations = p.type != DType::kF16;
+    std::vector<std::byte> q(q8_activations ? testing::bytes_for(DType::kQ8_0, p.cols) : 0);
     for (Isa isa : testing::supported_isas()) {
       ASSERT_TRUE(select_isa(isa).ok());
       ThreadPool one(1), three(3);
@@ -129,8 +144,12 @@ TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
       matmul(three, m.panel_view, x.data(), p.tokens, on_panels_3.data(), scratch);
       EXPECT_EQ(on_panels, on_panels_3) << where;
       for (int64_t t = 0; t < p.tokens; ++t) {
-        reference::quantize_row_q8_0(x.data() + t * p.cols, q.data(), p.cols);
-        reference::dequantize_row_q8_0(q.data(), a_row.data(), p.cols);
+        if (q8_activations) {
+          reference::quantize_row_q8_0(x.data() + t * p.cols, q.data(), p.cols);
+          reference::dequantize_row_q8_0(q.data(), a_row.data(), p.cols);
+        } else {
+          std::copy(x.begin() + t * p.cols, x.begin() + (t + 1) * p.cols, a_row.begin());
+        }
         for (int64_t r = 0; r < p.rows; ++r) {
           (**kernels_for(Isa::kScalar)).dequantize_row[slot(p.type)](m.rows.data() + r * m.row_view.row_stride,
                                                                      w_row.data(), p.cols);

@@ -47,6 +47,21 @@ void panel_tile(const PanelTile& tile) {
 
 }  // namespace
 
+void panel_tile_f16(const PanelTile& tile) {
+  const auto* columns = reinterpret_cast<const uint16_t*>(tile.panel);
+  for (int t = 0; t < tile.tokens; ++t) {
+    const auto* x = reinterpret_cast<const float*>(tile.activations + t * tile.activation_stride);
+    for (int r = 0; r < kPanelRows; ++r) {
+      float even = 0.0f, odd = 0.0f;
+      for (int64_t i = 0; i < tile.n; ++i) {
+        float& sum = i % 2 == 0 ? even : odd;
+        sum = std::fma(f16_to_f32(columns[i * kPanelRows + r]), x[i], sum);
+      }
+      tile.y[t * tile.y_stride + r] = even + odd;
+    }
+  }
+}
+
 void panel_tile_q8_0(const PanelTile& tile) { panel_tile<DType::kQ8_0>(tile); }
 void panel_tile_q4_0(const PanelTile& tile) { panel_tile<DType::kQ4_0>(tile); }
 

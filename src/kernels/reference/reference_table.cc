@@ -23,6 +23,7 @@ void fill_table(KernelTable& table) {
   set(DType::kQ8_K, dequantize_row_q8_K, quantize_row_q8_K, nullptr);
   table.panel_tile[slot(DType::kQ8_0)] = panel_tile_q8_0;
   table.panel_tile[slot(DType::kQ4_0)] = panel_tile_q4_0;
+  table.panel_tile[slot(DType::kF16)] = panel_tile_f16;
   table.dot_f32 = dot_f32;
   table.dot_f32_f16 = dot_f32_f16;
   table.axpy_f32 = axpy_f32;

@@ -42,6 +42,7 @@ void dot_tile_q8_0_q8_0(const DotTile& tile);
 void dot_tile_q4_0_q8_0(const DotTile& tile);
 void panel_tile_q8_0(const PanelTile& tile);
 void panel_tile_q4_0(const PanelTile& tile);
+void panel_tile_f16(const PanelTile& tile);
 
 void quantize_row_q8_K(const float* x, void* y, int64_t n);
 float vec_dot_q4_K_q8_K(int64_t n, const void* weight_row, const void* activation_row);

@@ -81,6 +81,40 @@ void panel_tile_fixed(const PanelTile& tile) {
   for (int t = 0; t < kTokens; ++t) _mm512_storeu_ps(tile.y + t * tile.y_stride, acc[t]);
 }
 
+// F16 panels: per column, one conversion gives 16 rows' weights; each token
+// adds weight * its activation (broadcast) to the chain of the column's
+// parity. Two chains per token, whatever the token count (the reference's
+// order), so one token still has two FMAs in flight.
+template <int kTokens>
+void panel_tile_f16_fixed(const PanelTile& tile) {
+  const auto* columns = reinterpret_cast<const uint16_t*>(tile.panel);
+  const float* x[kTokens];
+  __m512 even[kTokens], odd[kTokens];
+#pragma GCC unroll 8
+  for (int t = 0; t < kTokens; ++t) {
+    x[t] = reinterpret_cast<const float*>(tile.activations + t * tile.activation_stride);
+    even[t] = odd[t] = _mm512_setzero_ps();
+  }
+  int64_t i = 0;
+  for (; i + 2 <= tile.n; i += 2) {
+    const __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(columns + i * kPanelRows)));
+    const __m512 w1 =
+        _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(columns + (i + 1) * kPanelRows)));
+#pragma GCC unroll 8
+    for (int t = 0; t < kTokens; ++t) {
+      even[t] = _mm512_fmadd_ps(w0, _mm512_set1_ps(x[t][i]), even[t]);
+      odd[t] = _mm512_fmadd_ps(w1, _mm512_set1_ps(x[t][i + 1]), odd[t]);
+    }
+  }
+  if (i < tile.n) {  // an odd column count: the last column is even
+    const __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(columns + i * kPanelRows)));
+#pragma GCC unroll 8
+    for (int t = 0; t < kTokens; ++t) even[t] = _mm512_fmadd_ps(w0, _mm512_set1_ps(x[t][i]), even[t]);
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < kTokens; ++t) _mm512_storeu_ps(tile.y + t * tile.y_stride, _mm512_add_ps(even[t], odd[t]));
+}
+
 static_assert(kPanelTokens == 8, "panel_tile dispatches 1..8 tokens");
 
 template <PanelFormat kFormat>
@@ -100,6 +134,18 @@ void panel_tile(const PanelTile& tile) {
 }  // namespace
 
 void panel_tile_q8_0(const PanelTile& tile) { panel_tile<PanelFormat::kQ8_0>(tile); }
+void panel_tile_f16(const PanelTile& tile) {
+  switch (tile.tokens) {
+    case 1: return panel_tile_f16_fixed<1>(tile);
+    case 2: return panel_tile_f16_fixed<2>(tile);
+    case 3: return panel_tile_f16_fixed<3>(tile);
+    case 4: return panel_tile_f16_fixed<4>(tile);
+    case 5: return panel_tile_f16_fixed<5>(tile);
+    case 6: return panel_tile_f16_fixed<6>(tile);
+    case 7: return panel_tile_f16_fixed<7>(tile);
+    default: return panel_tile_f16_fixed<8>(tile);
+  }
+}
 void panel_tile_q4_0(const PanelTile& tile) { panel_tile<PanelFormat::kQ4_0>(tile); }
 
 }  // namespace loom::kernels::avx512
