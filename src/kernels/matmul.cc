@@ -1,6 +1,7 @@
 // matmul: Y = X @ W^T for one weight matrix and a batch of token rows. The
 // prefill and decode path of every linear layer.
 #include <algorithm>
+#include <vector>
 
 #include "kernels/kernels.h"
 #include "kernels/panels.h"
@@ -49,19 +50,18 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
     const size_t converted_bytes = (activation_stride * n_tokens + alignof(PanelActivation) - 1) /
                                    alignof(PanelActivation) * alignof(PanelActivation);
     const size_t sums_bytes = panels && !widened ? sizeof(PanelActivation) * blocks * n_tokens : 0;
-    const size_t staging_bytes = widened ? *activation_bytes * n_tokens : 0;  // the F16 rows
-    auto* converted = static_cast<std::byte*>(scratch.get(converted_bytes + sums_bytes + staging_bytes));
+    auto* converted = static_cast<std::byte*>(scratch.get(converted_bytes + sums_bytes));
     if (sums_bytes > 0) sums = reinterpret_cast<PanelActivation*>(converted + converted_bytes);
-    std::byte* staging = converted + converted_bytes + sums_bytes;
     const auto quantize = table.quantize_row[slot(activation_type)];
     CHECK(quantize != nullptr);
     const auto convert = [&](int64_t begin, int64_t end) {
       for (int64_t token = begin; token < end; ++token) {
         std::byte* row = converted + token * activation_stride;
-        if (widened) {
-          std::byte* half_row = staging + token * *activation_bytes;
-          quantize(x + token * cols, half_row, cols);
-          table.dequantize_row[slot(DType::kF16)](half_row, reinterpret_cast<float*>(row), cols);
+        if (widened) {  // through one F16 row per thread
+          thread_local std::vector<std::byte> half_row;
+          half_row.resize(*activation_bytes);
+          quantize(x + token * cols, half_row.data(), cols);
+          table.dequantize_row[slot(DType::kF16)](half_row.data(), reinterpret_cast<float*>(row), cols);
           continue;
         }
         quantize(x + token * cols, row, cols);

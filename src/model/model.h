@@ -95,6 +95,9 @@ class Model {
 
   // Tokens processed per internal batch (bounds activation memory).
   static constexpr int64_t kMaxBatch = 512;
+  // Tokens the feed-forward block takes at a time (a multiple of
+  // kernels::kTileTokens and kernels::kPanelTokens).
+  static constexpr int64_t kFeedForwardChunk = 256;
 
  private:
   Model() = default;

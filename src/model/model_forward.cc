@@ -9,6 +9,10 @@
 
 namespace loom::model {
 
+static_assert(Model::kFeedForwardChunk % kernels::kTileTokens == 0 &&
+                  Model::kFeedForwardChunk % kernels::kPanelTokens == 0,
+              "feed-forward chunks must not change how tokens fall into tiles");
+
 Status Model::forward(ThreadPool& pool, std::span<const int32_t> tokens, int64_t start_pos, KvCache& cache,
                       LogitsFor which, std::vector<float>& logits) {
   const int64_t n_tokens = static_cast<int64_t>(tokens.size());
@@ -61,8 +65,8 @@ Status Model::forward_chunks(ThreadPool& pool, std::span<const SequenceChunk> ch
   ensure(b.k, n * h.kv_size());
   ensure(b.v, n * h.kv_size());
   ensure(b.attn, n * std::max(h.q_size(), h.hidden_size));
-  ensure(b.gate, n * h.intermediate_size);
-  ensure(b.up, n * h.intermediate_size);
+  ensure(b.gate, std::min(n, kFeedForwardChunk) * h.intermediate_size);
+  ensure(b.up, std::min(n, kFeedForwardChunk) * h.intermediate_size);
   ensure(b.scores, attention_scratch_floats(pool.size(), longest_context,
                                             {.n_heads = h.num_attention_heads,
                                              .n_kv_heads = h.num_key_value_heads,
@@ -172,11 +176,18 @@ void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer
   add_in_place(x, b.normed.data(), n * h.hidden_size);
 
   // Feed-forward block: x += down(silu(gate(norm(x))) * up(norm(x))).
+  // In chunks of tokens, so the intermediate activations (the widest of the
+  // layer) stay small; the chunk is a multiple of every tile's token count,
+  // so each element is computed as in one pass.
   rms_norm(x, w.ffn_norm, n, h.hidden_size, h.rms_norm_eps, b.normed.data());
-  kernels::matmul(pool, w.ffn_gate, b.normed.data(), n, b.gate.data(), b.scratch);  // [n, intermediate]
-  kernels::matmul(pool, w.ffn_up, b.normed.data(), n, b.up.data(), b.scratch);
-  silu_mul(b.gate.data(), b.up.data(), n * h.intermediate_size);
-  kernels::matmul(pool, w.ffn_down, b.gate.data(), n, b.attn.data(), b.scratch);  // [n, hidden]
+  for (int64_t first = 0; first < n; first += kFeedForwardChunk) {
+    const int64_t count = std::min(kFeedForwardChunk, n - first);
+    const float* normed = b.normed.data() + first * h.hidden_size;
+    kernels::matmul(pool, w.ffn_gate, normed, count, b.gate.data(), b.scratch);  // [count, intermediate]
+    kernels::matmul(pool, w.ffn_up, normed, count, b.up.data(), b.scratch);
+    silu_mul(b.gate.data(), b.up.data(), count * h.intermediate_size);
+    kernels::matmul(pool, w.ffn_down, b.gate.data(), count, b.attn.data() + first * h.hidden_size, b.scratch);
+  }
   add_in_place(x, b.attn.data(), n * h.hidden_size);
 }
 
