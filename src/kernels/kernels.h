@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "base/cpu_features.h"
@@ -145,5 +146,17 @@ class Scratch {
 // Converts X to dot_type(w.type) once, then splits output rows across threads.
 void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tokens, float* y,
             Scratch& scratch);
+
+// Y_i = X @ W_i^T for matrices that share X (a layer's q/k/v, gate/up): X is
+// converted once and, on panels, one pool job covers every matrix, where
+// separate calls would each wait for the slowest thread. Each Y_i has the bits
+// of matmul(W_i). Matrices of different types, widths or layouts are
+// multiplied one by one.
+struct MatmulOutput {
+  const MatrixView* w = nullptr;
+  float* y = nullptr;  // (n_tokens, w->rows)
+};
+void matmul_shared_input(ThreadPool& pool, std::span<const MatmulOutput> outputs, const float* x, int64_t n_tokens,
+                         Scratch& scratch);
 
 }  // namespace loom::kernels

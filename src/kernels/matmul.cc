@@ -1,5 +1,5 @@
-// matmul: Y = X @ W^T for one weight matrix and a batch of token rows. The
-// prefill and decode path of every linear layer.
+// matmul: Y = X @ W^T for one weight matrix (or several sharing X) and a batch
+// of token rows. The prefill and decode path of every linear layer.
 #include <algorithm>
 #include <vector>
 
@@ -23,9 +23,58 @@ void* Scratch::get(size_t bytes) {
   return buffer_.data();
 }
 
-void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tokens, float* y,
-            Scratch& scratch) {
-  if (n_tokens <= 0 || w.rows <= 0) return;
+namespace {
+
+// Split the output rows across threads; each thread walks its rows in tiles,
+// all tokens per tile. How an element is computed depends only on the token
+// tile it falls in (see DotTile), never on the rows a thread got, so the
+// result does not depend on the thread count.
+void multiply_rows(ThreadPool& pool, const MatrixView& w, const std::byte* activations, size_t activation_stride,
+                   int64_t n_tokens, float* y) {
+  if (w.rows <= 0) return;
+  const KernelTable& table = kernels();
+  const auto vec_dot = table.vec_dot[slot(w.type)];
+  const int64_t cols = w.cols;
+  const auto* weights = static_cast<const std::byte*>(w.data);
+
+  const auto dot_tile = table.dot_tile[slot(w.type)];
+  const int64_t granule = w.rows >= kRowGranule * pool.size() ? kRowGranule : 1;
+  const int64_t units = (w.rows + granule - 1) / granule;
+  pool.parallel_for(units, [&](int64_t unit_begin, int64_t unit_end, int) {
+    const int64_t row_end = std::min(w.rows, unit_end * granule);
+    for (int64_t tile = unit_begin * granule; tile < row_end; tile += kRowTile) {
+      const int64_t tile_end = std::min(row_end, tile + kRowTile);
+      if (dot_tile != nullptr) {
+        for (int64_t token = 0; token < n_tokens; token += kTileTokens) {
+          for (int64_t row = tile; row < tile_end; row += kTileRows) {
+            dot_tile({.n = cols,
+                      .weights = weights + row * w.row_stride,
+                      .weight_stride = w.row_stride,
+                      .rows = static_cast<int>(std::min<int64_t>(kTileRows, tile_end - row)),
+                      .activations = activations + token * activation_stride,
+                      .activation_stride = activation_stride,
+                      .tokens = static_cast<int>(std::min<int64_t>(kTileTokens, n_tokens - token)),
+                      .y = y + token * w.rows + row,
+                      .y_stride = static_cast<size_t>(w.rows)});
+          }
+        }
+        continue;
+      }
+      for (int64_t token = 0; token < n_tokens; ++token) {
+        const std::byte* activation = activations + token * activation_stride;
+        float* out = y + token * w.rows;
+        for (int64_t row = tile; row < tile_end; ++row) {
+          out[row] = vec_dot(cols, weights + row * w.row_stride, activation);
+        }
+      }
+    }
+  });
+}
+
+// The matrices of `outputs` share a type, a width and a layout.
+void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const float* x, int64_t n_tokens,
+              Scratch& scratch) {
+  const MatrixView& w = *outputs.front().w;
   const KernelTable& table = kernels();
   const DType activation_type = dot_type(w.type);
   const auto vec_dot = table.vec_dot[slot(w.type)];
@@ -38,7 +87,8 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
   // 1. Convert every token row to the dot type once (F32 weights use X as is);
   // panels also take each block's scale and offset correction (panels.h).
   const bool panels = w.layout == WeightLayout::kPanels;
-  CHECK(!panels || (table.panel_tile[slot(w.type)] != nullptr && w.rows % kPanelRows == 0));
+  CHECK(!panels || table.panel_tile[slot(w.type)] != nullptr);
+  for (const MatmulOutput& output : outputs) CHECK(!panels || output.w->rows % kPanelRows == 0);
   const int64_t blocks = cols / tensor::kQK8_0;
   const std::byte* activations = reinterpret_cast<const std::byte*>(x);
   size_t activation_stride = static_cast<size_t>(cols) * sizeof(float);
@@ -76,67 +126,59 @@ void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tok
     activations = converted;
   }
 
-  const auto* weights = static_cast<const std::byte*>(w.data);
   if (panels) {
-    // Threads take whole panels; each panel meets every token while it is in
-    // L1/L2. An element's operations do not depend on the token tile it falls
-    // in (panels.h), so neither does the result.
+    // Threads take whole panels, of every matrix in one job; each panel meets
+    // every token while it is in L1/L2. An element's operations do not depend
+    // on the token tile it falls in (panels.h), so neither does the result.
     const auto panel_tile = table.panel_tile[slot(w.type)];
-    const size_t panel_bytes = kPanelRows * w.row_stride;
-    pool.parallel_for(w.rows / kPanelRows, [&](int64_t begin, int64_t end, int) {
-      for (int64_t panel = begin; panel < end; ++panel) {
+    int64_t total_panels = 0;
+    for (const MatmulOutput& output : outputs) total_panels += output.w->rows / kPanelRows;
+    pool.parallel_for(total_panels, [&](int64_t begin, int64_t end, int) {
+      for (int64_t unit = begin; unit < end; ++unit) {
+        size_t index = 0;
+        int64_t panel = unit;
+        while (panel >= outputs[index].w->rows / kPanelRows) panel -= outputs[index++].w->rows / kPanelRows;
+        const MatrixView& m = *outputs[index].w;
+        const auto* weights = static_cast<const std::byte*>(m.data) + panel * kPanelRows * m.row_stride;
         for (int64_t token = 0; token < n_tokens; token += kPanelTokens) {
           panel_tile({.n = cols,
-                      .panel = weights + panel * panel_bytes,
+                      .panel = weights,
                       .activations = activations + token * activation_stride,
                       .activation_stride = activation_stride,
                       .sums = sums != nullptr ? sums + token * blocks : nullptr,
                       .sums_stride = static_cast<size_t>(blocks),
                       .tokens = static_cast<int>(std::min<int64_t>(kPanelTokens, n_tokens - token)),
-                      .y = y + token * w.rows + panel * kPanelRows,
-                      .y_stride = static_cast<size_t>(w.rows)});
+                      .y = outputs[index].y + token * m.rows + panel * kPanelRows,
+                      .y_stride = static_cast<size_t>(m.rows)});
         }
       }
     });
     return;
   }
+  for (const MatmulOutput& output : outputs) {
+    multiply_rows(pool, *output.w, activations, activation_stride, n_tokens, output.y);
+  }
+}
 
-  // 2. Split the output rows across threads; each thread walks its rows in
-  // tiles, all tokens per tile. How an element is computed depends only on
-  // the token tile it falls in (see DotTile), never on the rows a thread
-  // got, so the result does not depend on the thread count.
-  const auto dot_tile = table.dot_tile[slot(w.type)];
-  const int64_t granule = w.rows >= kRowGranule * pool.size() ? kRowGranule : 1;
-  const int64_t units = (w.rows + granule - 1) / granule;
-  pool.parallel_for(units, [&](int64_t unit_begin, int64_t unit_end, int) {
-    const int64_t row_end = std::min(w.rows, unit_end * granule);
-    for (int64_t tile = unit_begin * granule; tile < row_end; tile += kRowTile) {
-      const int64_t tile_end = std::min(row_end, tile + kRowTile);
-      if (dot_tile != nullptr) {
-        for (int64_t token = 0; token < n_tokens; token += kTileTokens) {
-          for (int64_t row = tile; row < tile_end; row += kTileRows) {
-            dot_tile({.n = cols,
-                      .weights = weights + row * w.row_stride,
-                      .weight_stride = w.row_stride,
-                      .rows = static_cast<int>(std::min<int64_t>(kTileRows, tile_end - row)),
-                      .activations = activations + token * activation_stride,
-                      .activation_stride = activation_stride,
-                      .tokens = static_cast<int>(std::min<int64_t>(kTileTokens, n_tokens - token)),
-                      .y = y + token * w.rows + row,
-                      .y_stride = static_cast<size_t>(w.rows)});
-          }
-        }
-        continue;
-      }
-      for (int64_t token = 0; token < n_tokens; ++token) {
-        const std::byte* activation = activations + token * activation_stride;
-        float* out = y + token * w.rows;
-        for (int64_t row = tile; row < tile_end; ++row) {
-          out[row] = vec_dot(cols, weights + row * w.row_stride, activation);
-        }
-      }
+}  // namespace
+
+void matmul(ThreadPool& pool, const MatrixView& w, const float* x, int64_t n_tokens, float* y, Scratch& scratch) {
+  const MatmulOutput output{.w = &w, .y = y};
+  matmul_shared_input(pool, {&output, 1}, x, n_tokens, scratch);
+}
+
+void matmul_shared_input(ThreadPool& pool, std::span<const MatmulOutput> outputs, const float* x, int64_t n_tokens,
+                         Scratch& scratch) {
+  if (n_tokens <= 0 || outputs.empty()) return;
+  const MatrixView& first = *outputs.front().w;
+  for (const MatmulOutput& output : outputs) {
+    const MatrixView& w = *output.w;
+    if (w.type != first.type || w.cols != first.cols || w.layout != first.layout) {
+      for (const MatmulOutput& one : outputs) multiply(pool, {&one, 1}, x, n_tokens, scratch);
+      return;
     }
-  });
+  }
+  multiply(pool, outputs, x, n_tokens, scratch);
 }
 
 }  // namespace loom::kernels

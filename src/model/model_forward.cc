@@ -139,9 +139,10 @@ void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer
 
   // Attention block: normed = rmsnorm(x); q, k, v projections; RoPE; cache; attend.
   rms_norm(x, w.attn_norm, n, h.hidden_size, h.rms_norm_eps, b.normed.data());
-  kernels::matmul(pool, w.attn_q, b.normed.data(), n, b.q.data(), b.scratch);  // [n, q_size]
-  kernels::matmul(pool, w.attn_k, b.normed.data(), n, b.k.data(), b.scratch);  // [n, kv_size]
-  kernels::matmul(pool, w.attn_v, b.normed.data(), n, b.v.data(), b.scratch);  // [n, kv_size]
+  const kernels::MatmulOutput qkv[] = {{&w.attn_q, b.q.data()},   // [n, q_size]
+                                       {&w.attn_k, b.k.data()},   // [n, kv_size]
+                                       {&w.attn_v, b.v.data()}};  // [n, kv_size]
+  kernels::matmul_shared_input(pool, qkv, b.normed.data(), n, b.scratch);
   if (w.attn_q_bias) {
     for (int64_t t = 0; t < n; ++t) {
       add_in_place(b.q.data() + t * h.q_size(), w.attn_q_bias, h.q_size());
@@ -183,8 +184,9 @@ void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer
   for (int64_t first = 0; first < n; first += kFeedForwardChunk) {
     const int64_t count = std::min(kFeedForwardChunk, n - first);
     const float* normed = b.normed.data() + first * h.hidden_size;
-    kernels::matmul(pool, w.ffn_gate, normed, count, b.gate.data(), b.scratch);  // [count, intermediate]
-    kernels::matmul(pool, w.ffn_up, normed, count, b.up.data(), b.scratch);
+    const kernels::MatmulOutput gate_up[] = {{&w.ffn_gate, b.gate.data()},  // [count, intermediate]
+                                             {&w.ffn_up, b.up.data()}};
+    kernels::matmul_shared_input(pool, gate_up, normed, count, b.scratch);
     silu_mul(b.gate.data(), b.up.data(), count * h.intermediate_size);
     kernels::matmul(pool, w.ffn_down, b.gate.data(), count, b.attn.data() + first * h.hidden_size, b.scratch);
   }

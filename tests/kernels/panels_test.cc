@@ -164,5 +164,42 @@ TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
   ASSERT_TRUE(select_isa(original).ok());
 }
 
+TEST(Panels, SharedInputMatmulHasTheBitsOfSeparateMatmuls) {
+  const Isa original = kernels().isa;
+  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kF16}) {
+    // Three matrices of one width (q/k/v-like), then one of another type: the
+    // mixed call falls back to one matmul each.
+    const Matrix q = make_matrix(type, 64, 96, 31), k = make_matrix(type, 32, 96, 32), v = make_matrix(type, 32, 96, 33);
+    const Matrix other = make_matrix(type == DType::kF16 ? DType::kQ8_0 : DType::kF16, 16, 96, 34);
+    for (int64_t tokens : {1, 11}) {
+      const std::vector<float> x = random_values(tokens * 96, 35);
+      for (Isa isa : testing::supported_isas()) {
+        ASSERT_TRUE(select_isa(isa).ok());
+        ThreadPool pool(2);
+        Scratch scratch;
+        for (bool on_panels : {false, true}) {
+          const auto view = [&](const Matrix& m) { return on_panels ? m.panel_view : m.row_view; };
+          const MatrixView views[] = {view(q), view(k), view(v), view(other)};
+          std::vector<std::vector<float>> separate(4), shared(4);
+          std::vector<MatmulOutput> outputs;
+          for (int i = 0; i < 4; ++i) {
+            separate[i].resize(tokens * views[i].rows);
+            shared[i].assign(tokens * views[i].rows, -1.0f);
+            matmul(pool, views[i], x.data(), tokens, separate[i].data(), scratch);
+            outputs.push_back({.w = &views[i], .y = shared[i].data()});
+          }
+          matmul_shared_input(pool, std::span(outputs).first(3), x.data(), tokens, scratch);
+          matmul_shared_input(pool, std::span(outputs).last(2), x.data(), tokens, scratch);  // v and other: mixed
+          for (int i = 0; i < 4; ++i) {
+            EXPECT_EQ(shared[i], separate[i]) << dtype_name(type) << " matrix " << i << " tokens " << tokens << " isa "
+                                              << isa_name(isa) << (on_panels ? " panels" : " rows");
+          }
+        }
+      }
+    }
+  }
+  ASSERT_TRUE(select_isa(original).ok());
+}
+
 }  // namespace
 }  // namespace loom::kernels
