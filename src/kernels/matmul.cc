@@ -134,15 +134,21 @@ void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const flo
     int64_t total_panels = 0;
     for (const MatmulOutput& output : outputs) total_panels += output.w->rows / kPanelRows;
     pool.parallel_for(total_panels, [&](int64_t begin, int64_t end, int) {
-      for (int64_t unit = begin; unit < end; ++unit) {
+      for (int64_t unit = begin; unit < end;) {
         size_t index = 0;
         int64_t panel = unit;
         while (panel >= outputs[index].w->rows / kPanelRows) panel -= outputs[index++].w->rows / kPanelRows;
         const MatrixView& m = *outputs[index].w;
-        const auto* weights = static_cast<const std::byte*>(m.data) + panel * kPanelRows * m.row_stride;
+        // Up to kTilePanels panels of this matrix in one call (panels.h).
+        const int count = static_cast<int>(
+            std::min<int64_t>({kTilePanels, end - unit, m.rows / kPanelRows - panel}));
+        const size_t panel_stride = kPanelRows * m.row_stride;
+        const auto* weights = static_cast<const std::byte*>(m.data) + panel * panel_stride;
         for (int64_t token = 0; token < n_tokens; token += kPanelTokens) {
           panel_tile({.n = cols,
                       .panel = weights,
+                      .panels = count,
+                      .panel_stride = panel_stride,
                       .activations = activations + token * activation_stride,
                       .activation_stride = activation_stride,
                       .sums = sums != nullptr ? sums + token * blocks : nullptr,
@@ -151,6 +157,7 @@ void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const flo
                       .y = outputs[index].y + token * m.rows + panel * kPanelRows,
                       .y_stride = static_cast<size_t>(m.rows)});
         }
+        unit += count;
       }
     });
     return;

@@ -90,26 +90,34 @@ TEST(Panels, RepackingKeepsEveryRow) {
 TEST(Panels, EveryIsaGivesTheReferenceBits) {
   for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kF16}) {
     for (int64_t cols : {32, 160, 1024}) {  // one block, an odd count, many
-      const Matrix m = make_matrix(type, 16, cols, 11);
+      const Matrix m = make_matrix(type, kTilePanels * kPanelRows, cols, 11);
       const Activations a = make_activations(type, kPanelTokens, cols, 12);
-      for (int tokens = 1; tokens <= kPanelTokens; ++tokens) {
-        const auto run = [&](void (*kernel)(const PanelTile&)) {
-          std::vector<float> y(static_cast<size_t>(tokens * kPanelRows), -1.0f);
-          kernel({.n = cols, .panel = m.panels.data(), .activations = a.rows.data(), .activation_stride = a.stride,
-                  .sums = a.sums.data(), .sums_stride = static_cast<size_t>(cols / 32), .tokens = tokens,
-                  .y = y.data(), .y_stride = kPanelRows});
-          return y;
-        };
-        const std::vector<float> expected =
-            run(type == DType::kQ8_0   ? reference::panel_tile_q8_0
-                : type == DType::kQ4_0 ? reference::panel_tile_q4_0
-                                       : reference::panel_tile_f16);
-        for (Isa isa : testing::supported_isas()) {
-          const std::vector<float> got = run((*kernels_for(isa))->panel_tile[slot(type)]);
-          for (size_t i = 0; i < got.size(); ++i) {
-            ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(expected[i]))
-                << dtype_name(type) << " cols " << cols << " tokens " << tokens << " isa " << isa_name(isa)
-                << " element " << i << ": " << got[i] << " vs " << expected[i];
+      const size_t panel_stride = kPanelRows * m.row_view.row_stride;
+      for (int panels = 1; panels <= kTilePanels; ++panels) {
+        for (int tokens = 1; tokens <= kPanelTokens; ++tokens) {
+          const size_t y_stride = static_cast<size_t>(panels * kPanelRows);
+          const auto run = [&](void (*kernel)(const PanelTile&)) {
+            std::vector<float> y(tokens * y_stride, -1.0f);
+            kernel({.n = cols, .panel = m.panels.data(), .panels = panels, .panel_stride = panel_stride,
+                    .activations = a.rows.data(), .activation_stride = a.stride, .sums = a.sums.data(),
+                    .sums_stride = static_cast<size_t>(cols / 32), .tokens = tokens, .y = y.data(),
+                    .y_stride = y_stride});
+            return y;
+          };
+          const std::vector<float> expected =
+              run(type == DType::kQ8_0   ? reference::panel_tile_q8_0
+                  : type == DType::kQ4_0 ? reference::panel_tile_q4_0
+                                         : reference::panel_tile_f16);
+          // The reference is itself checked against the row layout's kernels
+          // (MatmulOnPanelsAgreesWithRows); here every element must be written.
+          for (float v : expected) ASSERT_NE(v, -1.0f);
+          for (Isa isa : testing::supported_isas()) {
+            const std::vector<float> got = run((*kernels_for(isa))->panel_tile[slot(type)]);
+            for (size_t i = 0; i < got.size(); ++i) {
+              ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(expected[i]))
+                  << dtype_name(type) << " cols " << cols << " panels " << panels << " tokens " << tokens << " isa "
+                  << isa_name(isa) << " element " << i << ": " << got[i] << " vs " << expected[i];
+            }
           }
         }
       }

@@ -12,7 +12,7 @@ namespace loom::kernels::reference {
 namespace {
 
 template <DType kType>
-void panel_tile(const PanelTile& tile) {
+void one_panel(const PanelTile& tile) {
   const int64_t blocks = tile.n / tensor::kQK8_0;
   const size_t panel_block = panel_block_bytes(kType);
   for (int t = 0; t < tile.tokens; ++t) {
@@ -45,9 +45,7 @@ void panel_tile(const PanelTile& tile) {
   }
 }
 
-}  // namespace
-
-void panel_tile_f16(const PanelTile& tile) {
+void one_panel_f16(const PanelTile& tile) {
   const auto* columns = reinterpret_cast<const uint16_t*>(tile.panel);
   for (int t = 0; t < tile.tokens; ++t) {
     const auto* x = reinterpret_cast<const float*>(tile.activations + t * tile.activation_stride);
@@ -62,7 +60,22 @@ void panel_tile_f16(const PanelTile& tile) {
   }
 }
 
-void panel_tile_q8_0(const PanelTile& tile) { panel_tile<DType::kQ8_0>(tile); }
-void panel_tile_q4_0(const PanelTile& tile) { panel_tile<DType::kQ4_0>(tile); }
+// The panels of a tile, one after another (each element's operations do not
+// depend on the panel count).
+void each_panel(const PanelTile& tile, void (*kernel)(const PanelTile&)) {
+  for (int p = 0; p < tile.panels; ++p) {
+    PanelTile one = tile;
+    one.panel = tile.panel + p * tile.panel_stride;
+    one.panels = 1;
+    one.y = tile.y + p * kPanelRows;
+    kernel(one);
+  }
+}
+
+}  // namespace
+
+void panel_tile_f16(const PanelTile& tile) { each_panel(tile, one_panel_f16); }
+void panel_tile_q8_0(const PanelTile& tile) { each_panel(tile, one_panel<DType::kQ8_0>); }
+void panel_tile_q4_0(const PanelTile& tile) { each_panel(tile, one_panel<DType::kQ4_0>); }
 
 }  // namespace loom::kernels::reference
