@@ -2,7 +2,7 @@
 #include "model/kv_cache.h"
 
 #include <cstring>
-#include <new>
+#include <utility>
 
 #include "base/half.h"
 #include "kernels/kernels.h"
@@ -20,17 +20,19 @@ Result<std::unique_ptr<KvBlockPool>> KvBlockPool::create(tensor::DType type, int
   }
   std::unique_ptr<KvBlockPool> pool(new KvBlockPool());
   pool->type_ = type;
+  pool->num_layers_ = num_layers;
   pool->num_blocks_ = num_blocks;
   pool->block_size_ = block_size;
   pool->kv_size_ = kv_size;
   pool->row_bytes_ = static_cast<size_t>(kv_size) * (type == tensor::DType::kF16 ? 2 : 4);
   pool->total_bytes_ = pool->row_bytes_ * block_size * num_blocks * num_layers;
-  // new[] without () leaves the bytes uninitialized, so untouched blocks cost no memory.
-  pool->keys_.reset(new (std::nothrow) std::byte[pool->total_bytes_]);
-  pool->values_.reset(new (std::nothrow) std::byte[pool->total_bytes_]);
-  if (!pool->keys_ || !pool->values_) {
+  Result<LargeBuffer> keys = LargeBuffer::allocate(pool->total_bytes_);
+  Result<LargeBuffer> values = LargeBuffer::allocate(pool->total_bytes_);
+  if (!keys.ok() || !values.ok()) {
     return resource_exhausted("cannot reserve ", 2 * pool->total_bytes_ >> 20, " MiB for the KV cache");
   }
+  pool->keys_ = std::move(*keys);
+  pool->values_ = std::move(*values);
   return pool;
 }
 

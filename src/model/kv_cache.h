@@ -2,8 +2,10 @@
 // values of every layer for `num_blocks` blocks of `block_size` positions; a
 // KvCache is one sequence's view of a pool through its block table (position
 // p lives in block table[p / block_size], row p % block_size). A standalone
-// cache owns a pool with an identity table, which is the contiguous layout.
-// Pool layout per layer: [block][position in block][kv_head * head_dim], F32 or F16.
+// cache owns a pool with an identity table.
+// Pool layout: [block][layer][position in block][kv_head * head_dim], F32 or
+// F16: a block's rows of every layer are together, so a sequence's memory is
+// its blocks (huge pages then back what is used, not a page per layer).
 #pragma once
 
 #include <cstddef>
@@ -12,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/large_buffer.h"
 #include "base/status.h"
 #include "tensor/dtype.h"
 
@@ -23,7 +26,8 @@ inline constexpr int64_t kDefaultKvBlockSize = 16;
 class KvBlockPool {
  public:
   // type: kF16 (default, half the memory) or kF32 (exact, for differential
-  // tests). Memory is reserved, not touched: pages are backed as blocks are written.
+  // tests). Memory is reserved, not touched: pages (transparent huge pages
+  // where the kernel gives them) are backed as blocks are written.
   static Result<std::unique_ptr<KvBlockPool>> create(tensor::DType type, int64_t num_layers, int64_t num_blocks,
                                                      int64_t block_size, int64_t kv_size);
 
@@ -35,24 +39,25 @@ class KvBlockPool {
   size_t bytes() const { return 2 * total_bytes_; }
 
   // Row of kv_size elements for (layer, block, row within the block).
-  std::byte* key_row(int64_t layer, int64_t block, int64_t row) const { return keys_.get() + offset(layer, block, row); }
+  std::byte* key_row(int64_t layer, int64_t block, int64_t row) const { return keys_.data() + offset(layer, block, row); }
   std::byte* value_row(int64_t layer, int64_t block, int64_t row) const {
-    return values_.get() + offset(layer, block, row);
+    return values_.data() + offset(layer, block, row);
   }
 
  private:
   KvBlockPool() = default;
   size_t offset(int64_t layer, int64_t block, int64_t row) const {
-    return ((static_cast<size_t>(layer) * num_blocks_ + block) * block_size_ + row) * row_bytes_;
+    return ((static_cast<size_t>(block) * num_layers_ + layer) * block_size_ + row) * row_bytes_;
   }
   tensor::DType type_ = tensor::DType::kF16;
+  int64_t num_layers_ = 0;
   int64_t num_blocks_ = 0;
   int64_t block_size_ = 0;
   int64_t kv_size_ = 0;
   size_t row_bytes_ = 0;
   size_t total_bytes_ = 0;
-  std::unique_ptr<std::byte[]> keys_;
-  std::unique_ptr<std::byte[]> values_;
+  LargeBuffer keys_;
+  LargeBuffer values_;
 };
 
 class KvCache {

@@ -16,6 +16,7 @@
 #include "model/gguf_file.h"
 #include "model/hparams.h"
 #include "model/kv_cache.h"
+#include "model/transformer_blocks.h"
 
 namespace loom::model {
 
@@ -118,6 +119,7 @@ class Model {
   struct Buffers {
     std::vector<float> x, normed, q, k, v, attn, gate, up, scores;
     std::vector<int64_t> positions;
+    std::vector<AttentionQueries> attention;  // per chunk: its rows of q and attn, its cache
     std::vector<float> logits_rows;  // final hidden rows whose logits are wanted
     std::vector<float> gathered_logits;  // their logits, before scattering to the sequences
     std::vector<std::byte> embedding_row;  // one row of a token embedding stored as panels

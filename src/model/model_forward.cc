@@ -72,7 +72,14 @@ Status Model::forward_chunks(ThreadPool& pool, std::span<const SequenceChunk> ch
                                              .n_kv_heads = h.num_key_value_heads,
                                              .head_dim = h.head_dim}));
   b.positions.clear();
+  b.attention.clear();
   for (const SequenceChunk& chunk : chunks) {
+    const int64_t first = static_cast<int64_t>(b.positions.size());
+    b.attention.push_back({.q = b.q.data() + first * h.q_size(),
+                           .n_tokens = static_cast<int64_t>(chunk.tokens.size()),
+                           .start_pos = chunk.start_pos,
+                           .cache = chunk.cache,
+                           .out = b.attn.data() + first * h.q_size()});
     for (size_t t = 0; t < chunk.tokens.size(); ++t) b.positions.push_back(chunk.start_pos + static_cast<int64_t>(t));
   }
 
@@ -169,10 +176,9 @@ void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer
   for (const SequenceChunk& chunk : chunks) {  // each sequence attends to its own cache
     const int64_t count = static_cast<int64_t>(chunk.tokens.size());
     chunk.cache->store(layer, chunk.start_pos, count, b.k.data() + row * h.kv_size(), b.v.data() + row * h.kv_size());
-    attention(pool, b.q.data() + row * h.q_size(), count, chunk.start_pos, *chunk.cache, layer, shape,
-              b.attn.data() + row * h.q_size(), b.scores);
     row += count;
   }
+  attention(pool, b.attention, layer, shape, b.scores);
   kernels::matmul(pool, w.attn_output, b.attn.data(), n, b.normed.data(), b.scratch);  // [n, hidden]
   add_in_place(x, b.normed.data(), n * h.hidden_size);
 

@@ -146,92 +146,116 @@ int64_t attention_scratch_floats(int64_t threads, int64_t context, const Attenti
   return threads * per_thread;
 }
 
-void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
-               int64_t layer, const AttentionShape& shape, float* out, std::span<float> scores_scratch) {
-  if (uses_tiles(cache, n_tokens, shape)) {
-    attend_in_tiles(pool, q, n_tokens, start_pos, cache, layer, shape, out, scores_scratch);
-    return;
+void attention(ThreadPool& pool, std::span<const AttentionQueries> sequences, int64_t layer,
+               const AttentionShape& shape, std::span<float> scores_scratch) {
+  // Prompts go through tiles, one job per prompt; everything else (decode
+  // steps of every sequence) shares one job below.
+  int64_t row_jobs = 0, longest = 0;
+  for (const AttentionQueries& s : sequences) {
+    if (uses_tiles(*s.cache, s.n_tokens, shape)) {
+      attend_in_tiles(pool, s.q, s.n_tokens, s.start_pos, *s.cache, layer, shape, s.out, scores_scratch);
+    } else {
+      row_jobs += s.n_tokens * shape.n_kv_heads;
+      longest = std::max(longest, s.start_pos + s.n_tokens);
+    }
   }
+  if (row_jobs == 0) return;
   const kernels::KernelTable& k = kernels::kernels();
   const int64_t group = shape.n_heads / shape.n_kv_heads;
   const int64_t q_width = shape.n_heads * shape.head_dim;
-  const int64_t context = start_pos + n_tokens;
   const float scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
-  const bool half = cache.type() == tensor::DType::kF16;
-  const size_t head_bytes = static_cast<size_t>(shape.head_dim) * (half ? 2 : 4);
-  const size_t row_elements = cache.row_bytes() / (half ? 2 : 4);  // stride of the batched F16 kernels
-  // One job per (token, kv head): each key and value row is read from memory
-  // once for the query heads that share it, as many of the group at a time as
-  // the thread's slice of the scores scratch holds (group * context floats
-  // makes it one pass). Per query head the arithmetic is the plain
-  // softmax(q.K * scale) . V in position order, whatever the grouping.
+  // One job per (sequence, token, kv head): each key and value row is read
+  // from memory once for the query heads that share it, as many of the group
+  // at a time as the thread's slice of the scores scratch holds (group *
+  // context floats makes it one pass). Per query head the arithmetic is the
+  // plain softmax(q.K * scale) . V in position order, whatever the grouping.
   const int64_t per_thread = static_cast<int64_t>(scores_scratch.size()) / pool.size();
-  CHECK(per_thread >= context);
-  const int64_t heads_per_pass = std::min(group, per_thread / context);
-  pool.parallel_for(n_tokens * shape.n_kv_heads, [&](int64_t begin, int64_t end, int thread) {
-    float* scores = scores_scratch.data() + static_cast<size_t>(thread) * per_thread;
-    for (int64_t job = begin; job < end; ++job) {
-      const int64_t token = job / shape.n_kv_heads;
-      const int64_t kv_head = job % shape.n_kv_heads;
-      const int64_t last = start_pos + token;  // causal: attend to positions 0..last
-      for (int64_t first = 0; first < group; first += heads_per_pass) {
-        const int64_t members = std::min(heads_per_pass, group - first);
-        const int64_t head = kv_head * group + first;  // the pass covers query heads head..head+members-1
-        const float* query = q + token * q_width + head * shape.head_dim;
-        float* dst = out + token * q_width + head * shape.head_dim;
-        if (half && k.dot_f32_f16_rows != nullptr) {
-          for_each_block(cache, layer, KvSide::kKeys, last, [&](int64_t first_pos, const std::byte* rows, int64_t count) {
-            const auto* keys = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
-            k.dot_f32_f16_rows(shape.head_dim, query, members, keys, row_elements, count, scale, scores + first_pos,
-                               static_cast<size_t>(context));
-          });
-        } else {
-          for_each_row(cache, layer, KvSide::kKeys, last, [&](int64_t pos, const std::byte* row) {
-            const void* key = row + kv_head * head_bytes;
-            for (int64_t member = 0; member < members; ++member) {
-              const float* head_query = query + member * shape.head_dim;
-              const float dot = half ? k.dot_f32_f16(shape.head_dim, head_query, static_cast<const uint16_t*>(key))
-                                     : k.dot_f32(shape.head_dim, head_query, static_cast<const float*>(key));
-              scores[member * context + pos] = dot * scale;
-            }
-          });
-        }
-        for (int64_t member = 0; member < members; ++member) {
-          float* head_scores = scores + member * context;
-          float max_score = -std::numeric_limits<float>::infinity();
-          for (int64_t pos = 0; pos <= last; ++pos) max_score = std::max(max_score, head_scores[pos]);
-          double sum = 0.0;
-          for (int64_t pos = 0; pos <= last; ++pos) {
-            head_scores[pos] = std::exp(head_scores[pos] - max_score);
-            sum += head_scores[pos];
-          }
-          const float inverse = static_cast<float>(1.0 / sum);
-          for (int64_t pos = 0; pos <= last; ++pos) head_scores[pos] *= inverse;  // the softmax weights
-        }
-        std::fill(dst, dst + members * shape.head_dim, 0.0f);
-        if (half && k.axpy_f16_rows != nullptr) {
-          for_each_block(cache, layer, KvSide::kValues, last, [&](int64_t first_pos, const std::byte* rows, int64_t count) {
-            const auto* values = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
-            k.axpy_f16_rows(shape.head_dim, scores + first_pos, static_cast<size_t>(context), members, values,
-                            row_elements, count, dst);
-          });
-          continue;
-        }
-        for_each_row(cache, layer, KvSide::kValues, last, [&](int64_t pos, const std::byte* row) {
-          const void* value = row + kv_head * head_bytes;
+  CHECK(per_thread >= longest);
+  const auto attend = [&](const AttentionQueries& s, int64_t token, int64_t kv_head, float* scores) {
+    const KvCache& cache = *s.cache;
+    const bool half = cache.type() == tensor::DType::kF16;
+    const size_t head_bytes = static_cast<size_t>(shape.head_dim) * (half ? 2 : 4);
+    const size_t row_elements = cache.row_bytes() / (half ? 2 : 4);  // stride of the batched F16 kernels
+    const int64_t context = s.start_pos + s.n_tokens;
+    const int64_t heads_per_pass = std::min(group, per_thread / context);
+    const int64_t last = s.start_pos + token;  // causal: attend to positions 0..last
+    for (int64_t first = 0; first < group; first += heads_per_pass) {
+      const int64_t members = std::min(heads_per_pass, group - first);
+      const int64_t head = kv_head * group + first;  // the pass covers query heads head..head+members-1
+      const float* query = s.q + token * q_width + head * shape.head_dim;
+      float* dst = s.out + token * q_width + head * shape.head_dim;
+      if (half && k.dot_f32_f16_rows != nullptr) {
+        for_each_block(cache, layer, KvSide::kKeys, last, [&](int64_t first_pos, const std::byte* rows, int64_t count) {
+          const auto* keys = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
+          k.dot_f32_f16_rows(shape.head_dim, query, members, keys, row_elements, count, scale, scores + first_pos,
+                             static_cast<size_t>(context));
+        });
+      } else {
+        for_each_row(cache, layer, KvSide::kKeys, last, [&](int64_t pos, const std::byte* row) {
+          const void* key = row + kv_head * head_bytes;
           for (int64_t member = 0; member < members; ++member) {
-            float* head_dst = dst + member * shape.head_dim;
-            const float weight = scores[member * context + pos];
-            if (half) {
-              k.axpy_f16(shape.head_dim, weight, static_cast<const uint16_t*>(value), head_dst);
-            } else {
-              k.axpy_f32(shape.head_dim, weight, static_cast<const float*>(value), head_dst);
-            }
+            const float* head_query = query + member * shape.head_dim;
+            const float dot = half ? k.dot_f32_f16(shape.head_dim, head_query, static_cast<const uint16_t*>(key))
+                                   : k.dot_f32(shape.head_dim, head_query, static_cast<const float*>(key));
+            scores[member * context + pos] = dot * scale;
           }
         });
       }
+      for (int64_t member = 0; member < members; ++member) {
+        float* head_scores = scores + member * context;
+        float max_score = -std::numeric_limits<float>::infinity();
+        for (int64_t pos = 0; pos <= last; ++pos) max_score = std::max(max_score, head_scores[pos]);
+        double sum = 0.0;
+        for (int64_t pos = 0; pos <= last; ++pos) {
+          head_scores[pos] = std::exp(head_scores[pos] - max_score);
+          sum += head_scores[pos];
+        }
+        const float inverse = static_cast<float>(1.0 / sum);
+        for (int64_t pos = 0; pos <= last; ++pos) head_scores[pos] *= inverse;  // the softmax weights
+      }
+      std::fill(dst, dst + members * shape.head_dim, 0.0f);
+      if (half && k.axpy_f16_rows != nullptr) {
+        for_each_block(cache, layer, KvSide::kValues, last, [&](int64_t first_pos, const std::byte* rows, int64_t count) {
+          const auto* values = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
+          k.axpy_f16_rows(shape.head_dim, scores + first_pos, static_cast<size_t>(context), members, values,
+                          row_elements, count, dst);
+        });
+        continue;
+      }
+      for_each_row(cache, layer, KvSide::kValues, last, [&](int64_t pos, const std::byte* row) {
+        const void* value = row + kv_head * head_bytes;
+        for (int64_t member = 0; member < members; ++member) {
+          float* head_dst = dst + member * shape.head_dim;
+          const float weight = scores[member * context + pos];
+          if (half) {
+            k.axpy_f16(shape.head_dim, weight, static_cast<const uint16_t*>(value), head_dst);
+          } else {
+            k.axpy_f32(shape.head_dim, weight, static_cast<const float*>(value), head_dst);
+          }
+        }
+      });
+    }
+  };
+  pool.parallel_for(row_jobs, [&](int64_t begin, int64_t end, int thread) {
+    float* scores = scores_scratch.data() + static_cast<size_t>(thread) * per_thread;
+    // Walk to the sequence that holds job `begin`, then onwards.
+    size_t index = 0;
+    int64_t base = 0;  // the first job of sequences[index]
+    const auto jobs_of = [&](const AttentionQueries& s) {
+      return uses_tiles(*s.cache, s.n_tokens, shape) ? 0 : s.n_tokens * shape.n_kv_heads;
+    };
+    for (int64_t job = begin; job < end; ++job) {
+      while (job >= base + jobs_of(sequences[index])) base += jobs_of(sequences[index++]);
+      const int64_t local = job - base;
+      attend(sequences[index], local / shape.n_kv_heads, local % shape.n_kv_heads, scores);
     }
   });
+}
+
+void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
+               int64_t layer, const AttentionShape& shape, float* out, std::span<float> scores_scratch) {
+  const AttentionQueries one{.q = q, .n_tokens = n_tokens, .start_pos = start_pos, .cache = &cache, .out = out};
+  attention(pool, {&one, 1}, layer, shape, scores_scratch);
 }
 
 void silu_mul(float* gate, const float* up, int64_t n) { kernels::kernels().silu_mul(gate, up, n); }

@@ -44,6 +44,19 @@ struct AttentionShape {
 // scores_scratch: attention_scratch_floats(pool.size(), context, shape).
 void attention(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
                int64_t layer, const AttentionShape& shape, float* out, std::span<float> scores_scratch);
+// The queries of several sequences, each over its own cache, in one call:
+// every decode step of a batch shares one pool job (prompts still run one
+// job each, in tiles).
+struct AttentionQueries {
+  const float* q;
+  int64_t n_tokens;
+  int64_t start_pos;
+  const KvCache* cache;
+  float* out;
+};
+// scores_scratch: attention_scratch_floats(pool.size(), the longest context, shape).
+void attention(ThreadPool& pool, std::span<const AttentionQueries> sequences, int64_t layer,
+               const AttentionShape& shape, std::span<float> scores_scratch);
 int64_t attention_scratch_floats(int64_t threads, int64_t context, const AttentionShape& shape);
 
 // gate[i] = silu(gate[i]) * up[i]

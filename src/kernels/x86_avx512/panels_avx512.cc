@@ -23,21 +23,26 @@ inline __m512i broadcast4(const int8_t* bytes) {
   return _mm512_set1_epi32(word);
 }
 
+// Blocks per range when a tile takes two passes (see dispatch).
+constexpr int64_t kRangeBlocks = 8;
+
 // kPanels panels (16 rows each) times kTokens tokens. Per four-column group,
 // each token's activation bytes are broadcast once and feed one vpdpbusd per
 // panel; the group loop is outside the token loop so that all the
 // (panel, token) chains advance side by side and cover vpdpbusd's latency.
 // Registers: kPanels * kTokens integer sums and as many float accumulators,
 // two weight vectors per panel, so kPanels * kTokens <= 8.
+// Blocks [first_block, end_block): a range that does not start at 0
+// continues from the accumulators left in y by the range before it, so a
+// tile computed in ranges has every element's operations in the same order.
 template <PanelFormat kFormat, int kPanels, int kTokens>
-void panel_tile_fixed(const PanelTile& tile) {
+void panel_tile_fixed(const PanelTile& tile, int64_t first_block, int64_t end_block) {
   static_assert(kPanels * kTokens <= 8, "the sums and accumulators must fit in registers");
   constexpr size_t kBlockBytes = kFormat == PanelFormat::kQ8_0 ? 544 : 288;
   constexpr size_t kScaleBytes = kPanelRows * sizeof(uint16_t);
   // With fewer than four chains their latency is the critical path: split
   // each into two (integer sums, so the result is exact).
   constexpr int kChains = kPanels * kTokens < 4 ? 2 : 1;
-  const int64_t blocks = tile.n / tensor::kQK8_0;
   const tensor::BlockQ8_0* activations[kTokens];
   const PanelActivation* sums[kTokens];
 #pragma GCC unroll 8
@@ -49,19 +54,22 @@ void panel_tile_fixed(const PanelTile& tile) {
 #pragma GCC unroll 8
   for (int p = 0; p < kPanels; ++p) {
 #pragma GCC unroll 8
-    for (int t = 0; t < kTokens; ++t) acc[p][t] = _mm512_setzero_ps();
+    for (int t = 0; t < kTokens; ++t) {
+      acc[p][t] = first_block == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(tile.y + t * tile.y_stride + p * kPanelRows);
+    }
   }
   const __m512i low_nibbles = _mm512_set1_epi8(0x0f);
-  for (int64_t block = 0; block < blocks; ++block) {
+  for (int64_t block = first_block; block < end_block; ++block) {
     const std::byte* source[kPanels];
 #pragma GCC unroll 2
     for (int p = 0; p < kPanels; ++p) source[p] = tile.panel + p * tile.panel_stride + block * kBlockBytes;
     if constexpr (kTokens > 1) {
       // Several tokens make the kernel slow enough per byte that the hardware
-      // prefetcher falls behind; asking for the panel block four ahead keeps
-      // the weights' stream going (+6% on 8-stream decode). One token is
+      // prefetcher falls behind; asking for the panel block a range ahead
+      // keeps the weights' stream going (+6% on 8-stream decode), also while
+      // a second pass over the range reads it from L1. One token is
       // bandwidth-bound and loses by it.
-      constexpr int kBlocksAhead = 4;
+      constexpr int64_t kBlocksAhead = kRangeBlocks;
 #pragma GCC unroll 2
       for (int p = 0; p < kPanels; ++p) {
         const auto* ahead = reinterpret_cast<const char*>(source[p] + kBlocksAhead * kBlockBytes);
@@ -188,66 +196,95 @@ void panel_tile_f16_fixed(const PanelTile& tile) {
 
 static_assert(kPanelTokens == 8 && kTilePanels == 2, "panel_tile dispatches 1..8 tokens, 1..2 panels");
 
-// One panel: up to 8 tokens per pass. Two panels: up to 4 tokens per pass (the
-// register budget), so 5..8 tokens take two passes over the panels, the second
-// from L1.
-template <template <int, int> class Kernel>
-void dispatch(const PanelTile& tile) {
+// The same tile with its first `skip` tokens and panels dropped.
+PanelTile part_of(const PanelTile& tile, int skip_tokens, int skip_panels, int tokens, int panels) {
+  PanelTile part = tile;
+  part.panel = tile.panel + skip_panels * tile.panel_stride;
+  part.panels = panels;
+  part.activations = tile.activations + skip_tokens * tile.activation_stride;
+  if (tile.sums != nullptr) part.sums = tile.sums + skip_tokens * tile.sums_stride;
+  part.tokens = tokens;
+  part.y = tile.y + skip_tokens * tile.y_stride + skip_panels * kPanelRows;
+  return part;
+}
+
+// One panel: up to 8 tokens in one pass. Two panels: up to 4 tokens per pass
+// (the register budget); 5..8 tokens take two passes, range by range, so the
+// second pass reads each range from L1 while the prefetches of the first keep
+// the weights coming from memory.
+template <PanelFormat kFormat>
+void panel_tile_quantized(const PanelTile& tile) {
+  const int64_t blocks = tile.n / tensor::kQK8_0;
   if (tile.tokens == 1 && tile.panels > 1) {
     // One token is bandwidth-bound: one sequential stream of weights per
     // thread decodes faster than two interleaved ones (57 vs 68 tok/s).
-    for (int p = 0; p < tile.panels; ++p) {
-      PanelTile one = tile;
-      one.panel = tile.panel + p * tile.panel_stride;
-      one.panels = 1;
-      one.y = tile.y + p * kPanelRows;
-      Kernel<1, 1>::run(one);
-    }
+    for (int p = 0; p < tile.panels; ++p) panel_tile_fixed<kFormat, 1, 1>(part_of(tile, 0, p, 1, 1), 0, blocks);
     return;
   }
   if (tile.panels == 1) {
     switch (tile.tokens) {
-      case 1: return Kernel<1, 1>::run(tile);
-      case 2: return Kernel<1, 2>::run(tile);
-      case 3: return Kernel<1, 3>::run(tile);
-      case 4: return Kernel<1, 4>::run(tile);
-      case 5: return Kernel<1, 5>::run(tile);
-      case 6: return Kernel<1, 6>::run(tile);
-      case 7: return Kernel<1, 7>::run(tile);
-      default: return Kernel<1, 8>::run(tile);
+      case 1: return panel_tile_fixed<kFormat, 1, 1>(tile, 0, blocks);
+      case 2: return panel_tile_fixed<kFormat, 1, 2>(tile, 0, blocks);
+      case 3: return panel_tile_fixed<kFormat, 1, 3>(tile, 0, blocks);
+      case 4: return panel_tile_fixed<kFormat, 1, 4>(tile, 0, blocks);
+      case 5: return panel_tile_fixed<kFormat, 1, 5>(tile, 0, blocks);
+      case 6: return panel_tile_fixed<kFormat, 1, 6>(tile, 0, blocks);
+      case 7: return panel_tile_fixed<kFormat, 1, 7>(tile, 0, blocks);
+      default: return panel_tile_fixed<kFormat, 1, 8>(tile, 0, blocks);
     }
   }
-  for (int first = 0; first < tile.tokens; first += 4) {
-    PanelTile part = tile;
-    part.activations = tile.activations + first * tile.activation_stride;
-    if (tile.sums != nullptr) part.sums = tile.sums + first * tile.sums_stride;
-    part.y = tile.y + first * tile.y_stride;
-    switch (std::min(4, tile.tokens - first)) {
-      case 1: Kernel<2, 1>::run(part); break;
-      case 2: Kernel<2, 2>::run(part); break;
-      case 3: Kernel<2, 3>::run(part); break;
-      default: Kernel<2, 4>::run(part); break;
+  switch (tile.tokens) {
+    case 2: return panel_tile_fixed<kFormat, 2, 2>(tile, 0, blocks);
+    case 3: return panel_tile_fixed<kFormat, 2, 3>(tile, 0, blocks);
+    case 4: return panel_tile_fixed<kFormat, 2, 4>(tile, 0, blocks);
+    default: break;
+  }
+  const PanelTile first = part_of(tile, 0, 0, 4, 2), second = part_of(tile, 4, 0, tile.tokens - 4, 2);
+  for (int64_t begin = 0; begin < blocks; begin += kRangeBlocks) {
+    const int64_t end = std::min(blocks, begin + kRangeBlocks);
+    panel_tile_fixed<kFormat, 2, 4>(first, begin, end);
+    switch (second.tokens) {
+      case 1: panel_tile_fixed<kFormat, 2, 1>(second, begin, end); break;
+      case 2: panel_tile_fixed<kFormat, 2, 2>(second, begin, end); break;
+      case 3: panel_tile_fixed<kFormat, 2, 3>(second, begin, end); break;
+      default: panel_tile_fixed<kFormat, 2, 4>(second, begin, end); break;
     }
   }
 }
 
-template <PanelFormat kFormat>
-struct Quantized {
-  template <int kPanels, int kTokens>
-  struct Fixed {
-    static void run(const PanelTile& tile) { panel_tile_fixed<kFormat, kPanels, kTokens>(tile); }
-  };
-};
-
-template <int kPanels, int kTokens>
-struct F16Fixed {
-  static void run(const PanelTile& tile) { panel_tile_f16_fixed<kPanels, kTokens>(tile); }
-};
+// F16: one panel up to 8 tokens in one pass, two panels up to 4 per pass.
+void panel_tile_f16_any(const PanelTile& tile) {
+  if (tile.panels == 1) {
+    switch (tile.tokens) {
+      case 1: return panel_tile_f16_fixed<1, 1>(tile);
+      case 2: return panel_tile_f16_fixed<1, 2>(tile);
+      case 3: return panel_tile_f16_fixed<1, 3>(tile);
+      case 4: return panel_tile_f16_fixed<1, 4>(tile);
+      case 5: return panel_tile_f16_fixed<1, 5>(tile);
+      case 6: return panel_tile_f16_fixed<1, 6>(tile);
+      case 7: return panel_tile_f16_fixed<1, 7>(tile);
+      default: return panel_tile_f16_fixed<1, 8>(tile);
+    }
+  }
+  if (tile.tokens == 1) {  // as for the quantized kernels: one weight stream
+    for (int p = 0; p < tile.panels; ++p) panel_tile_f16_fixed<1, 1>(part_of(tile, 0, p, 1, 1));
+    return;
+  }
+  for (int first = 0; first < tile.tokens; first += 4) {
+    const PanelTile part = part_of(tile, first, 0, std::min(4, tile.tokens - first), 2);
+    switch (part.tokens) {
+      case 1: panel_tile_f16_fixed<2, 1>(part); break;
+      case 2: panel_tile_f16_fixed<2, 2>(part); break;
+      case 3: panel_tile_f16_fixed<2, 3>(part); break;
+      default: panel_tile_f16_fixed<2, 4>(part); break;
+    }
+  }
+}
 
 }  // namespace
 
-void panel_tile_q8_0(const PanelTile& tile) { dispatch<Quantized<PanelFormat::kQ8_0>::Fixed>(tile); }
-void panel_tile_q4_0(const PanelTile& tile) { dispatch<Quantized<PanelFormat::kQ4_0>::Fixed>(tile); }
-void panel_tile_f16(const PanelTile& tile) { dispatch<F16Fixed>(tile); }
+void panel_tile_q8_0(const PanelTile& tile) { panel_tile_quantized<PanelFormat::kQ8_0>(tile); }
+void panel_tile_q4_0(const PanelTile& tile) { panel_tile_quantized<PanelFormat::kQ4_0>(tile); }
+void panel_tile_f16(const PanelTile& tile) { panel_tile_f16_any(tile); }
 
 }  // namespace loom::kernels::avx512
