@@ -136,10 +136,10 @@ TEST_P(IsaTest, AttentionHelpersMatchReference) {
 
 TEST_P(IsaTest, BatchedCacheRowKernelsEqualTheirSingleRowLoops) {
   if (table().dot_f32_f16_rows == nullptr || table().axpy_f16_rows == nullptr) GTEST_SKIP() << "no batched forms";
-  for (int64_t n : {8, 72, 128, 200}) {
+  for (int64_t n : {8, 64, 72, 128, 200}) {
     for (int64_t count : {1, 5, 16, 21, 40}) {  // within one block of 16 and across blocks
       const size_t stride = static_cast<size_t>(n) + 24;  // rows of a cache hold every head
-     for (int64_t queries : {1, 2, 5}) {  // one pass, and more than one with a partial pass
+     for (int64_t queries : {1, 2, 3, 4, 5}) {  // one pass, and more than one with a partial pass
       const std::string where = "n " + std::to_string(n) + " count " + std::to_string(count) + " queries " +
                                 std::to_string(queries);
       const std::vector<float> q = random_values(n * queries, static_cast<uint32_t>(n) + 21);

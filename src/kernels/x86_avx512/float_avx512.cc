@@ -273,9 +273,69 @@ __m512 reduce_16(const __m512* v) {
   return _mm512_permutexvar_ps(order, sums);
 }
 
+// dot_rows_pass for n == 64 * kChunks (head sizes 64 and 128): the queries
+// stay in registers and every loop is unrolled, so a row costs its
+// conversions and FMAs (the general loop spends as much again on bookkeeping).
+// The same folds as fold_row, so the same bits.
+template <int kQueries, int kChunks>
+void dot_rows_pass_fixed(const float* q, const uint16_t* rows, size_t stride, int64_t count, float scale,
+                         float* scores, size_t scores_stride) {
+  constexpr int64_t n = 64 * kChunks;
+  __m512 query[kQueries][4 * kChunks];
+#pragma GCC unroll 4
+  for (int m = 0; m < kQueries; ++m) {
+#pragma GCC unroll 8
+    for (int v = 0; v < 4 * kChunks; ++v) query[m][v] = _mm512_loadu_ps(q + m * n + 16 * v);
+  }
+  for (int64_t first = 0; first < count; first += 16) {
+    const int64_t block = std::min<int64_t>(16, count - first);
+    __m512 folded[kQueries][16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) {
+      if (j >= block) {
+#pragma GCC unroll 4
+        for (int m = 0; m < kQueries; ++m) folded[m][j] = _mm512_setzero_ps();
+        continue;
+      }
+      const F16Loader key{rows + (first + j) * stride};
+      __m512 acc[kQueries][4];
+#pragma GCC unroll 2
+      for (int chunk = 0; chunk < kChunks; ++chunk) {
+        const __m512 k0 = key.load(64 * chunk), k1 = key.load(64 * chunk + 16), k2 = key.load(64 * chunk + 32),
+                     k3 = key.load(64 * chunk + 48);
+#pragma GCC unroll 4
+        for (int m = 0; m < kQueries; ++m) {
+          if (chunk == 0) {  // 0 + q * k: the product, as the FMA into a zero accumulator gives
+            acc[m][0] = _mm512_fmadd_ps(query[m][0], k0, _mm512_setzero_ps());
+            acc[m][1] = _mm512_fmadd_ps(query[m][1], k1, _mm512_setzero_ps());
+            acc[m][2] = _mm512_fmadd_ps(query[m][2], k2, _mm512_setzero_ps());
+            acc[m][3] = _mm512_fmadd_ps(query[m][3], k3, _mm512_setzero_ps());
+          } else {
+            acc[m][0] = _mm512_fmadd_ps(query[m][4 * chunk], k0, acc[m][0]);
+            acc[m][1] = _mm512_fmadd_ps(query[m][4 * chunk + 1], k1, acc[m][1]);
+            acc[m][2] = _mm512_fmadd_ps(query[m][4 * chunk + 2], k2, acc[m][2]);
+            acc[m][3] = _mm512_fmadd_ps(query[m][4 * chunk + 3], k3, acc[m][3]);
+          }
+        }
+      }
+#pragma GCC unroll 4
+      for (int m = 0; m < kQueries; ++m) {
+        folded[m][j] = _mm512_add_ps(_mm512_add_ps(acc[m][0], acc[m][1]), _mm512_add_ps(acc[m][2], acc[m][3]));
+      }
+    }
+#pragma GCC unroll 4
+    for (int m = 0; m < kQueries; ++m) {
+      _mm512_mask_storeu_ps(scores + m * scores_stride + first, first_lanes(block),
+                            _mm512_mul_ps(reduce_16(folded[m]), _mm512_set1_ps(scale)));
+    }
+  }
+}
+
 template <int kQueries>
 void dot_rows_pass(int64_t n, const float* q, const uint16_t* rows, size_t stride, int64_t count, float scale,
                    float* scores, size_t scores_stride) {
+  if (n == 128 && kQueries <= 2) return dot_rows_pass_fixed<kQueries, 2>(q, rows, stride, count, scale, scores, scores_stride);
+  if (n == 64 && kQueries <= 4) return dot_rows_pass_fixed<kQueries, 1>(q, rows, stride, count, scale, scores, scores_stride);
   for (int64_t first = 0; first < count; first += 16) {
     const int64_t block = std::min<int64_t>(16, count - first);
     __m512 folded[kQueries][16];
