@@ -101,6 +101,10 @@ struct KernelTable {
   // gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp_approx(-gate[i])) * up[i]
   // (exp_approx.h; divide, then multiply): identical bits on every ISA.
   void (*silu_mul)(float* gate, const float* up, int64_t n) = nullptr;
+  // x[i] = exp_approx(x[i] - shift) for i < n; returns their sum, added in
+  // index order in double (the softmax of decode attention): identical bits
+  // on every ISA.
+  double (*exp_shifted)(float* x, int64_t n, float shift) = nullptr;
   // Optional (null: callers attend row by row with the kernels above).
   // Prefill attention of up to 16 query rows sharing a KV head over an F16
   // cache; see attention_tile.h (bit-identical to reference::attention_tile).

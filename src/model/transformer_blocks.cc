@@ -226,11 +226,7 @@ void attention(ThreadPool& pool, std::span<const AttentionQueries> sequences, in
         float* head_scores = scores + member * context;
         float max_score = -std::numeric_limits<float>::infinity();
         for (int64_t pos = 0; pos <= last; ++pos) max_score = std::max(max_score, head_scores[pos]);
-        double sum = 0.0;
-        for (int64_t pos = 0; pos <= last; ++pos) {
-          head_scores[pos] = std::exp(head_scores[pos] - max_score);
-          sum += head_scores[pos];
-        }
+        const double sum = k.exp_shifted(head_scores, last + 1, max_score);
         const float inverse = static_cast<float>(1.0 / sum);
         for (int64_t pos = 0; pos <= last; ++pos) head_scores[pos] *= inverse;  // the softmax weights
       }

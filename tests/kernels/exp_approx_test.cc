@@ -1,8 +1,10 @@
 // exp_approx and the SiLU kernel built on it: within 2 ulp of the C
 // library's expf over the whole range it serves, exact at the edges, and every
-// ISA's silu_mul gives the reference's bits (which covers the SIMD exp).
+// ISA's silu_mul and exp_shifted give the reference's bits (which covers the
+// SIMD exp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -80,6 +82,34 @@ TEST(SiluMul, ReferenceIsSilu) {
     const double g = input[i];
     const double expected = g / (1.0 + std::exp(-g)) * up[i];
     EXPECT_NEAR(gate[i], expected, 1e-6 * std::abs(expected) + 1e-30) << "gate " << g;
+  }
+}
+
+// The softmax numerators of decode attention: every ISA gives the
+// reference's values and sum, and the reference is exp(x - shift) summed.
+TEST(ExpShifted, EveryIsaGivesTheReferenceBits) {
+  const std::vector<float> scores = testing::random_values(300, 9, 8.0f);  // differences down to -16
+  const float shift = *std::max_element(scores.begin(), scores.end());
+  for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{17}, int64_t{300}}) {
+    std::vector<float> expected(scores.begin(), scores.begin() + n);
+    const double expected_sum = reference::exp_shifted(expected.data(), n, shift);
+    double check = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+      const float x = scores[i] - shift;
+      const double exact = x <= -87.0f ? 0.0 : std::exp(double(x));  // exp_approx flushes below -87 to 0
+      EXPECT_NEAR(expected[i], exact, 3e-7 * exact) << "x " << x;
+      check += expected[i];
+    }
+    EXPECT_EQ(expected_sum, check) << "the sum is the values added in order";
+    for (Isa isa : testing::supported_isas()) {
+      std::vector<float> got(scores.begin(), scores.begin() + n);
+      const double sum = (*kernels_for(isa))->exp_shifted(got.data(), n, shift);
+      EXPECT_EQ(sum, expected_sum) << isa_name(isa) << " n " << n;
+      for (int64_t i = 0; i < n; ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(expected[i]))
+            << isa_name(isa) << " n " << n << " element " << i;
+      }
+    }
   }
 }
 

@@ -25,4 +25,13 @@ void silu_mul(float* gate, const float* up, int64_t n) {
   for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + exp_approx(-gate[i])) * up[i];
 }
 
+double exp_shifted(float* x, int64_t n, float shift) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = exp_approx(x[i] - shift);
+    sum += x[i];
+  }
+  return sum;
+}
+
 }  // namespace loom::kernels::reference

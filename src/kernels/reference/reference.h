@@ -63,6 +63,7 @@ void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y);
 // exp_approx.h's exp, one float at a time.
 float exp_approx(float x);
 void silu_mul(float* gate, const float* up, int64_t n);
+double exp_shifted(float* x, int64_t n, float shift);
 // The prefill attention tile (attention_tile.h). Not in the scalar table: the
 // scalar and AVX2 tables attend row by row; this defines the SIMD tiles' bits.
 void attention_tile(const AttentionTile& tile);

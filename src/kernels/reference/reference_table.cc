@@ -29,6 +29,7 @@ void fill_table(KernelTable& table) {
   table.axpy_f32 = axpy_f32;
   table.axpy_f16 = axpy_f16;
   table.silu_mul = silu_mul;
+  table.exp_shifted = exp_shifted;
 }
 
 }  // namespace loom::kernels::reference

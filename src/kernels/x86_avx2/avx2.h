@@ -36,6 +36,7 @@ float vec_dot_q6_K_q8_K(int64_t n, const void* weight_row, const void* activatio
 // ---- helpers shared by the AVX2 (and AVX-512) translation units ----
 
 void silu_mul(float* gate, const float* up, int64_t n);
+double exp_shifted(float* x, int64_t n, float shift);
 
 // exp_approx.h's exp for 8 floats: the scalar reference's bits per lane.
 static inline __m256 exp_approx(__m256 x) {

@@ -163,4 +163,20 @@ void silu_mul(float* gate, const float* up, int64_t n) {
   }
 }
 
+double exp_shifted(float* x, int64_t n, float shift) {
+  const __m256 shift_v = _mm256_set1_ps(shift);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; i += 8) {
+    float lanes[8] = {};  // the tail through an 8-float buffer, zeros in the unused lanes
+    const int64_t count = std::min<int64_t>(8, n - i);
+    std::copy(x + i, x + i + count, lanes);
+    _mm256_storeu_ps(lanes, exp_approx(_mm256_sub_ps(_mm256_loadu_ps(lanes), shift_v)));
+    for (int64_t j = 0; j < count; ++j) {  // the sum in index order, in double, as the reference adds it
+      x[i + j] = lanes[j];
+      sum += lanes[j];
+    }
+  }
+  return sum;
+}
+
 }  // namespace loom::kernels::avx2

@@ -32,6 +32,7 @@ void axpy_f16_rows(int64_t n, const float* weights, size_t weights_stride, int64
                    size_t stride, int64_t count, float* y);
 void attention_tile(const AttentionTile& tile);
 void silu_mul(float* gate, const float* up, int64_t n);
+double exp_shifted(float* x, int64_t n, float shift);
 
 void dequantize_row_q8_0(const void* x, float* y, int64_t n);
 void dequantize_row_q4_0(const void* x, float* y, int64_t n);

@@ -434,6 +434,19 @@ void axpy_f16_rows(int64_t n, const float* weights, size_t weights_stride, int64
   }
 }
 
+double exp_shifted(float* x, int64_t n, float shift) {
+  const __m512 shift_v = _mm512_set1_ps(shift);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 mask = first_lanes(n - i);
+    const __m512 e = exp_approx(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, x + i), shift_v));
+    _mm512_mask_storeu_ps(x + i, mask, e);
+    // The sum in index order, in double, as the reference adds it.
+    for (int64_t j = i; j < std::min(n, i + 16); ++j) sum += x[j];
+  }
+  return sum;
+}
+
 void silu_mul(float* gate, const float* up, int64_t n) {
   const __m512 one = _mm512_set1_ps(1.0f);
   int64_t i = 0;

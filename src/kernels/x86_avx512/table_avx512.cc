@@ -40,6 +40,7 @@ void fill_table(KernelTable& table, bool has_bf16) {
   table.axpy_f16_rows = axpy_f16_rows;
   table.attention_tile = attention_tile;
   table.silu_mul = silu_mul;
+  table.exp_shifted = exp_shifted;
 }
 
 }  // namespace loom::kernels::avx512
