@@ -6,6 +6,12 @@
 // for the quantized types) for the threads used. Peaks per core are those of
 // the 2-core AVX-512 host of docs/benchmarks.md; pass --peak_scale=X to scale
 // them for another machine. Arguments: tokens, threads.
+// DecodeAttention is one decode step's attention over every layer of a
+// Qwen3-0.6B-shaped F16 cache (28 layers, 16 query and 8 KV heads of 128) and
+// a Llama-3.2-1B-shaped one (16 layers, 32 and 8 heads of 64), reporting GB/s
+// of keys and values read and %bw; qwen3-layer is one layer of the first, a
+// cache that stays in L2 at 128 positions (the arithmetic's own speed).
+// Arguments: context, threads.
 //   loom_kernels_bench --benchmark_filter='MatVec/q4_0/avx512'
 #include <benchmark/benchmark.h>
 
@@ -23,6 +29,8 @@
 #include "kernels/kernels.h"
 #include "kernels/panels.h"
 #include "kernels/quantize.h"
+#include "model/kv_cache.h"
+#include "model/transformer_blocks.h"
 
 namespace loom::kernels {
 namespace {
@@ -128,7 +136,54 @@ void run_matmul(benchmark::State& state, DType type, Isa isa, WeightLayout layou
   }
 }
 
+struct AttentionModel {
+  const char* name;
+  int64_t layers;
+  model::AttentionShape shape;
+};
+
+void run_decode_attention(benchmark::State& state, AttentionModel m) {
+  const int64_t context = state.range(0);
+  const int threads = static_cast<int>(state.range(1));
+  const int64_t kv_size = m.shape.n_kv_heads * m.shape.head_dim;
+  auto cache = model::KvCache::create(DType::kF16, m.layers, context + 1, kv_size);
+  if (!cache.ok()) {
+    state.SkipWithError("cannot allocate the cache");
+    return;
+  }
+  const std::vector<float> rows = random_floats(context * kv_size, 3);
+  for (int64_t layer = 0; layer < m.layers; ++layer) {
+    cache->store(layer, 0, context, rows.data(), rows.data());
+  }
+  const int64_t q_width = m.shape.n_heads * m.shape.head_dim;
+  const std::vector<float> q = random_floats(q_width, 4);
+  std::vector<float> out(static_cast<size_t>(q_width));
+  ThreadPool pool(threads);
+  std::vector<float> scratch(static_cast<size_t>(model::attention_scratch_floats(threads, context, m.shape)));
+  for (auto _ : state) {
+    for (int64_t layer = 0; layer < m.layers; ++layer) {
+      model::attention(pool, q.data(), 1, context - 1, *cache, layer, m.shape, out.data(), scratch);
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  const double bytes = 2.0 * 2 * kv_size * context * m.layers * static_cast<double>(state.iterations());
+  state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
+  state.counters["%bw"] = benchmark::Counter(100.0 * bytes / stream_bandwidth(), benchmark::Counter::kIsRate);
+}
+
 void register_all() {
+  for (const AttentionModel& m : {AttentionModel{"qwen3-0.6b", 28, {16, 8, 128}},
+                                  AttentionModel{"llama-3.2-1b", 16, {32, 8, 64}},
+                                  AttentionModel{"qwen3-layer", 1, {16, 8, 128}}}) {
+    benchmark::RegisterBenchmark((std::string("DecodeAttention/") + m.name).c_str(), run_decode_attention, m)
+        ->Args({128, 1})
+        ->Args({640, 1})
+        ->Args({640, ThreadPool::default_thread_count()})
+        ->Args({4096, ThreadPool::default_thread_count()})
+        ->ArgNames({"context", "threads"})
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
   const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0,
                          DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
   for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
