@@ -65,6 +65,9 @@ struct DotTile {
 struct PanelTile;  // kernels/panels.h
 struct AttentionTile;  // kernels/attention_tile.h
 
+// Lane sums of exp_shifted (KernelTable::exp_shifted).
+inline constexpr int kExpSumLanes = 16;
+
 struct KernelTable {
   Isa isa = Isa::kScalar;
   // Whether models should store Q8_0/Q4_0 weights as panels (panels.h) for
@@ -94,16 +97,22 @@ struct KernelTable {
   //   y + m*n += weights[m*weights_stride + j] * rows[j], j in order, as axpy_f16
   // Each cache row is converted once for all queries; the scores of 16 rows
   // are reduced together, and y stays in registers while the rows pass.
-  void (*dot_f32_f16_rows)(int64_t n, const float* q, int64_t queries, const uint16_t* rows, size_t stride,
-                           int64_t count, float scale, float* scores, size_t scores_stride) = nullptr;
+  // next_rows (or null): the first count rows (n elements each, same stride)
+  // that the caller visits next, prefetched one row per row visited, so the
+  // next block streams in under this one's arithmetic; results do not depend
+  // on it.
+  void (*dot_f32_f16_rows)(int64_t n, const float* q, int64_t queries, const uint16_t* rows,
+                           const uint16_t* next_rows, size_t stride, int64_t count, float scale, float* scores,
+                           size_t scores_stride) = nullptr;
   void (*axpy_f16_rows)(int64_t n, const float* weights, size_t weights_stride, int64_t queries, const uint16_t* rows,
-                        size_t stride, int64_t count, float* y) = nullptr;
+                        const uint16_t* next_rows, size_t stride, int64_t count, float* y) = nullptr;
   // gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp_approx(-gate[i])) * up[i]
   // (exp_approx.h; divide, then multiply): identical bits on every ISA.
   void (*silu_mul)(float* gate, const float* up, int64_t n) = nullptr;
-  // x[i] = exp_approx(x[i] - shift) for i < n; returns their sum, added in
-  // index order in double (the softmax of decode attention): identical bits
-  // on every ISA.
+  // x[i] = exp_approx(x[i] - shift) for i < n; returns their sum in double
+  // (the softmax of decode attention): 16 lane sums, lane j adding x[i] for
+  // i % 16 == j in index order, then the lanes added in order. Identical bits
+  // on every ISA, and no chain of one add per element.
   double (*exp_shifted)(float* x, int64_t n, float shift) = nullptr;
   // Optional (null: callers attend row by row with the kernels above).
   // Prefill attention of up to 16 query rows sharing a KV head over an F16

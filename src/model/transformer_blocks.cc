@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "kernels/attention_tile.h"
@@ -56,34 +57,24 @@ namespace {
 
 enum class KvSide { kKeys, kValues };
 
-// Visits the cache's rows 0..last of one side a block at a time: rows within
-// a block are contiguous, row_bytes apart. Before a block is visited, the
-// bytes [head_offset, head_offset + head_bytes) of each row of the next block
-// are prefetched: one KV head's part of a row is short and a whole row apart
-// from the next, a pattern the hardware prefetcher follows poorly, and blocks
-// are scattered over the pool.
+const std::byte* block_rows(const KvCache& cache, int64_t layer, KvSide side, int64_t block_start) {
+  return static_cast<const std::byte*>(side == KvSide::kKeys ? cache.key_row(layer, block_start)
+                                                             : cache.value_row(layer, block_start));
+}
+
+// Visits the cache's rows 0..last of one side a block at a time, rows within a
+// block contiguous, row_bytes apart: visit(first_pos, rows, next, count), where
+// next is the rows of the block visited after this one (for the last block:
+// `after`, the rows the caller goes on to), for the kernels to prefetch.
 template <typename Visit>
-void for_each_block(const KvCache& cache, int64_t layer, KvSide side, int64_t last, size_t head_offset,
-                    size_t head_bytes, Visit&& visit) {
+void for_each_block(const KvCache& cache, int64_t layer, KvSide side, int64_t last, const std::byte* after,
+                    Visit&& visit) {
   const int64_t block_size = cache.block_size();
-  const size_t row_bytes = cache.row_bytes();
-  const auto block_rows = [&](int64_t block_start) {
-    return static_cast<const std::byte*>(side == KvSide::kKeys ? cache.key_row(layer, block_start)
-                                                               : cache.value_row(layer, block_start));
-  };
-  const std::byte* rows = block_rows(0);
+  const std::byte* rows = block_rows(cache, layer, side, 0);
   for (int64_t block_start = 0; block_start <= last; block_start += block_size) {
     const int64_t next_start = block_start + block_size;
-    const std::byte* next = next_start <= last ? block_rows(next_start) : nullptr;
-    if (next != nullptr) {
-      const int64_t next_count = std::min(last + 1, next_start + block_size) - next_start;
-      for (int64_t row = 0; row < next_count; ++row) {
-        for (size_t line = 0; line < head_bytes; line += 64) {
-          __builtin_prefetch(next + row * row_bytes + head_offset + line);
-        }
-      }
-    }
-    visit(block_start, rows, std::min(last + 1, block_start + block_size) - block_start);
+    const std::byte* next = next_start <= last ? block_rows(cache, layer, side, next_start) : after;
+    visit(block_start, rows, next, std::min(last + 1, block_start + block_size) - block_start);
     rows = next;
   }
 }
@@ -100,6 +91,29 @@ void for_each_row(const KvCache& cache, int64_t layer, KvSide side, int64_t last
     const int64_t block_end = std::min(last + 1, block_start + block_size);
     for (int64_t pos = block_start; pos < block_end; ++pos, row += row_bytes) visit(pos, row);
   }
+}
+
+// The largest of x[0..n), through running maxima in GNU vectors of 4 floats
+// (which the baseline instruction set has), four of them to keep the maxima
+// independent; a maximum is exact, so the order does not matter.
+float max_of(const float* x, int64_t n) {
+  using Quad = float __attribute__((vector_size(16)));
+  constexpr int64_t kQuads = 4, kStep = 4 * kQuads;
+  const float lowest = -std::numeric_limits<float>::infinity();
+  Quad maxima[kQuads];
+  for (Quad& m : maxima) m = Quad{lowest, lowest, lowest, lowest};
+  int64_t i = 0;
+  for (; i + kStep <= n; i += kStep) {
+    for (int64_t q = 0; q < kQuads; ++q) {
+      Quad v;
+      std::memcpy(&v, x + i + 4 * q, sizeof(v));
+      maxima[q] = v > maxima[q] ? v : maxima[q];
+    }
+  }
+  float result = lowest;
+  for (const Quad& m : maxima) result = std::max({result, m[0], m[1], m[2], m[3]});
+  for (; i < n; ++i) result = std::max(result, x[i]);
+  return result;
 }
 
 // Whether attention() runs a batch of queries through the kernel table's
@@ -204,12 +218,16 @@ void attention(ThreadPool& pool, std::span<const AttentionQueries> sequences, in
       const int64_t head = kv_head * group + first;  // the pass covers query heads head..head+members-1
       const float* query = s.q + token * q_width + head * shape.head_dim;
       float* dst = s.out + token * q_width + head * shape.head_dim;
+      // The kernels prefetch the next block's rows of this KV head, and after
+      // the last key block the first value block.
+      const auto head_rows = [&](const std::byte* rows) {
+        return rows == nullptr ? nullptr : reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
+      };
       if (half && k.dot_f32_f16_rows != nullptr) {
-        for_each_block(cache, layer, KvSide::kKeys, last, kv_head * head_bytes, head_bytes,
-                       [&](int64_t first_pos, const std::byte* rows, int64_t count) {
-          const auto* keys = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
-          k.dot_f32_f16_rows(shape.head_dim, query, members, keys, row_elements, count, scale, scores + first_pos,
-                             static_cast<size_t>(context));
+        for_each_block(cache, layer, KvSide::kKeys, last, block_rows(cache, layer, KvSide::kValues, 0),
+                       [&](int64_t first_pos, const std::byte* rows, const std::byte* next, int64_t count) {
+          k.dot_f32_f16_rows(shape.head_dim, query, members, head_rows(rows), head_rows(next), row_elements, count,
+                             scale, scores + first_pos, static_cast<size_t>(context));
         });
       } else {
         for_each_row(cache, layer, KvSide::kKeys, last, [&](int64_t pos, const std::byte* row) {
@@ -224,19 +242,16 @@ void attention(ThreadPool& pool, std::span<const AttentionQueries> sequences, in
       }
       for (int64_t member = 0; member < members; ++member) {
         float* head_scores = scores + member * context;
-        float max_score = -std::numeric_limits<float>::infinity();
-        for (int64_t pos = 0; pos <= last; ++pos) max_score = std::max(max_score, head_scores[pos]);
-        const double sum = k.exp_shifted(head_scores, last + 1, max_score);
+        const double sum = k.exp_shifted(head_scores, last + 1, max_of(head_scores, last + 1));
         const float inverse = static_cast<float>(1.0 / sum);
         for (int64_t pos = 0; pos <= last; ++pos) head_scores[pos] *= inverse;  // the softmax weights
       }
       std::fill(dst, dst + members * shape.head_dim, 0.0f);
       if (half && k.axpy_f16_rows != nullptr) {
-        for_each_block(cache, layer, KvSide::kValues, last, kv_head * head_bytes, head_bytes,
-                       [&](int64_t first_pos, const std::byte* rows, int64_t count) {
-          const auto* values = reinterpret_cast<const uint16_t*>(rows + kv_head * head_bytes);
-          k.axpy_f16_rows(shape.head_dim, scores + first_pos, static_cast<size_t>(context), members, values,
-                          row_elements, count, dst);
+        for_each_block(cache, layer, KvSide::kValues, last, nullptr,
+                       [&](int64_t first_pos, const std::byte* rows, const std::byte* next, int64_t count) {
+          k.axpy_f16_rows(shape.head_dim, scores + first_pos, static_cast<size_t>(context), members, head_rows(rows),
+                          head_rows(next), row_elements, count, dst);
         });
         continue;
       }

@@ -90,17 +90,19 @@ TEST(SiluMul, ReferenceIsSilu) {
 TEST(ExpShifted, EveryIsaGivesTheReferenceBits) {
   const std::vector<float> scores = testing::random_values(300, 9, 8.0f);  // differences down to -16
   const float shift = *std::max_element(scores.begin(), scores.end());
-  for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{17}, int64_t{300}}) {
+  for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{16}, int64_t{17}, int64_t{33}, int64_t{300}}) {
     std::vector<float> expected(scores.begin(), scores.begin() + n);
     const double expected_sum = reference::exp_shifted(expected.data(), n, shift);
-    double check = 0.0;
+    double lanes[kExpSumLanes] = {};
     for (int64_t i = 0; i < n; ++i) {
       const float x = scores[i] - shift;
       const double exact = x <= -87.0f ? 0.0 : std::exp(double(x));  // exp_approx flushes below -87 to 0
       EXPECT_NEAR(expected[i], exact, 3e-7 * exact) << "x " << x;
-      check += expected[i];
+      lanes[i % kExpSumLanes] += expected[i];
     }
-    EXPECT_EQ(expected_sum, check) << "the sum is the values added in order";
+    double check = 0.0;
+    for (double lane : lanes) check += lane;
+    EXPECT_EQ(expected_sum, check) << "the sum is the lane sums (index order within a lane) added in order";
     for (Isa isa : testing::supported_isas()) {
       std::vector<float> got(scores.begin(), scores.begin() + n);
       const double sum = (*kernels_for(isa))->exp_shifted(got.data(), n, shift);

@@ -151,7 +151,9 @@ TEST_P(IsaTest, BatchedCacheRowKernelsEqualTheirSingleRowLoops) {
 
       const size_t scores_stride = static_cast<size_t>(count) + 5;
       std::vector<float> scores(scores_stride * queries, -1.0f), expected_scores = scores;
-      table().dot_f32_f16_rows(n, q.data(), queries, rows.data(), stride, count, 0.125f, scores.data(), scores_stride);
+      // next_rows: the rows themselves (prefetching them must not change a bit)
+      table().dot_f32_f16_rows(n, q.data(), queries, rows.data(), rows.data(), stride, count, 0.125f, scores.data(),
+                               scores_stride);
       for (int64_t m = 0; m < queries; ++m) {
         for (int64_t j = 0; j < count; ++j) {
           expected_scores[m * scores_stride + j] =
@@ -161,7 +163,8 @@ TEST_P(IsaTest, BatchedCacheRowKernelsEqualTheirSingleRowLoops) {
       ASSERT_EQ(0, std::memcmp(scores.data(), expected_scores.data(), scores.size() * sizeof(float))) << where;
 
       std::vector<float> y = random_values(n * queries, 24), expected_y = y;
-      table().axpy_f16_rows(n, weights.data(), weights_stride, queries, rows.data(), stride, count, y.data());
+      table().axpy_f16_rows(n, weights.data(), weights_stride, queries, rows.data(), rows.data(), stride, count,
+                            y.data());
       for (int64_t m = 0; m < queries; ++m) {
         for (int64_t j = 0; j < count; ++j) {
           table().axpy_f16(n, weights[m * weights_stride + j], rows.data() + j * stride, expected_y.data() + m * n);

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "kernels/exp_approx.h"
+#include "kernels/kernels.h"
 #include "kernels/reference/reference.h"
 
 namespace loom::kernels::reference {
@@ -26,11 +27,13 @@ void silu_mul(float* gate, const float* up, int64_t n) {
 }
 
 double exp_shifted(float* x, int64_t n, float shift) {
-  double sum = 0.0;
+  double lanes[kExpSumLanes] = {};
   for (int64_t i = 0; i < n; ++i) {
     x[i] = exp_approx(x[i] - shift);
-    sum += x[i];
+    lanes[i % kExpSumLanes] += x[i];
   }
+  double sum = 0.0;
+  for (double lane : lanes) sum += lane;
   return sum;
 }
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "kernels/kernels.h"
+
 namespace loom::kernels::avx2 {
 
 namespace {
@@ -164,18 +166,25 @@ void silu_mul(float* gate, const float* up, int64_t n) {
 }
 
 double exp_shifted(float* x, int64_t n, float shift) {
+  static_assert(kExpSumLanes == 16, "two vectors of exponentials feed the 16 lane sums");
   const __m256 shift_v = _mm256_set1_ps(shift);
-  double sum = 0.0;
+  __m256d sums[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
   for (int64_t i = 0; i < n; i += 8) {
-    float lanes[8] = {};  // the tail through an 8-float buffer, zeros in the unused lanes
+    alignas(32) float lanes[8] = {};  // the tail through an 8-float buffer
     const int64_t count = std::min<int64_t>(8, n - i);
     std::copy(x + i, x + i + count, lanes);
-    _mm256_storeu_ps(lanes, exp_approx(_mm256_sub_ps(_mm256_loadu_ps(lanes), shift_v)));
-    for (int64_t j = 0; j < count; ++j) {  // the sum in index order, in double, as the reference adds it
-      x[i + j] = lanes[j];
-      sum += lanes[j];
-    }
+    _mm256_store_ps(lanes, exp_approx(_mm256_sub_ps(_mm256_load_ps(lanes), shift_v)));
+    std::fill(lanes + count, lanes + 8, 0.0f);  // unused lanes add +0.0, which leaves their sums as they are
+    std::copy(lanes, lanes + count, x + i);
+    const __m256 e = _mm256_load_ps(lanes);
+    __m256d* half = sums + (i / 8 % 2) * 2;  // lanes 0-7 or 8-15
+    half[0] = _mm256_add_pd(half[0], _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    half[1] = _mm256_add_pd(half[1], _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
   }
+  alignas(32) double lanes[kExpSumLanes];
+  for (int part = 0; part < 4; ++part) _mm256_store_pd(lanes + 4 * part, sums[part]);
+  double sum = 0.0;
+  for (double lane : lanes) sum += lane;
   return sum;
 }
 

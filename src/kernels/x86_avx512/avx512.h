@@ -26,10 +26,10 @@ float dot_f32(int64_t n, const float* a, const float* b);
 float dot_f32_f16(int64_t n, const float* a, const uint16_t* b);
 void axpy_f32(int64_t n, float alpha, const float* x, float* y);
 void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y);
-void dot_f32_f16_rows(int64_t n, const float* q, int64_t queries, const uint16_t* rows, size_t stride, int64_t count,
-                      float scale, float* scores, size_t scores_stride);
+void dot_f32_f16_rows(int64_t n, const float* q, int64_t queries, const uint16_t* rows, const uint16_t* next_rows,
+                      size_t stride, int64_t count, float scale, float* scores, size_t scores_stride);
 void axpy_f16_rows(int64_t n, const float* weights, size_t weights_stride, int64_t queries, const uint16_t* rows,
-                   size_t stride, int64_t count, float* y);
+                   const uint16_t* next_rows, size_t stride, int64_t count, float* y);
 void attention_tile(const AttentionTile& tile);
 void silu_mul(float* gate, const float* up, int64_t n);
 double exp_shifted(float* x, int64_t n, float shift);
