@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 #include "kernels/panels.h"
@@ -170,12 +171,18 @@ Status Model::repack_to_panels() {
   size_t total = 0;
   for (const kernels::MatrixView* m : matrices) total += static_cast<size_t>(m->rows) * m->row_stride;
   panel_weights_ = TRY(LargeBuffer::allocate(total));
+  // In file order, a few MB at a time, releasing each part of the file once it
+  // is copied, so that even the largest matrix (the output) is never held
+  // twice. The kernel maps a whole large folio of the file's page cache on a
+  // fault, so reading a part maps back the released tail of the part before
+  // it where they share a folio: that part is released again (without this,
+  // about 40 MB of the 1.3 GB Llama-3.2-1B Q8_0 file stayed mapped).
+  std::ranges::sort(matrices, std::less<>(), [](const kernels::MatrixView* m) { return m->data; });
   std::byte* next = panel_weights_.data();
+  std::span<const std::byte> previous;
   for (kernels::MatrixView* m : matrices) {
     const size_t bytes = static_cast<size_t>(m->rows) * m->row_stride;
     std::byte* panels = std::exchange(next, next + bytes);
-    // A few MB at a time, releasing each part of the file once it is copied,
-    // so that even the largest matrix (the output) is never held twice.
     const int64_t chunk_rows = std::max<int64_t>(
         kernels::kPanelRows, (4 << 20) / static_cast<int64_t>(m->row_stride) / kernels::kPanelRows * kernels::kPanelRows);
     for (int64_t first = 0; first < m->rows; first += chunk_rows) {
@@ -183,7 +190,11 @@ Status Model::repack_to_panels() {
       part.rows = std::min(chunk_rows, m->rows - first);
       part.data = static_cast<const std::byte*>(m->data) + first * m->row_stride;
       kernels::repack_to_panels(part, panels + first * m->row_stride);
-      file_.release({static_cast<const std::byte*>(part.data), static_cast<size_t>(part.rows) * m->row_stride});
+      const std::span<const std::byte> copied(static_cast<const std::byte*>(part.data),
+                                              static_cast<size_t>(part.rows) * m->row_stride);
+      file_.release(previous);
+      file_.release(copied);
+      previous = copied;
     }
     m->data = panels;
     m->layout = kernels::WeightLayout::kPanels;
