@@ -77,8 +77,14 @@ void MappedFile::release(std::span<const std::byte> range) const {
   const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(range.data()) + page - 1) / page * page;
   const uintptr_t end = (reinterpret_cast<uintptr_t>(range.data()) + range.size()) / page * page;
-  // Advice only: a failure leaves the pages mapped, which costs memory, not correctness.
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  if (end <= begin) return;
+  // Advice only: a failure leaves the pages mapped, which costs memory, not
+  // correctness. No huge pages first: the kernel may map a 2 MB folio of the
+  // page cache whole on a fault, so a later read of a few bytes next to the
+  // range (a norm's weights) would map the released pages back. With the
+  // range apart, what stays mappable around it is smaller than 2 MB.
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_NOHUGEPAGE);
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 }  // namespace loom

@@ -192,8 +192,15 @@ Status Model::repack_to_panels() {
       kernels::repack_to_panels(part, panels + first * m->row_stride);
       const std::span<const std::byte> copied(static_cast<const std::byte*>(part.data),
                                               static_cast<size_t>(part.rows) * m->row_stride);
-      file_.release(previous);
-      file_.release(copied);
+      // Adjacent parts are released as one range, so the page they share goes
+      // too and the mapping's pieces stay few.
+      const bool adjacent = previous.data() + previous.size() == copied.data();
+      if (adjacent) {
+        file_.release({previous.data(), previous.size() + copied.size()});
+      } else {
+        file_.release(previous);
+        file_.release(copied);
+      }
       previous = copied;
     }
     m->data = panels;
