@@ -3,10 +3,10 @@
 #include "kernels/x86_avx512/avx512.h"
 
 #include <algorithm>
-
-#include "kernels/kernels.h"
 #include <cstddef>
 #include <cstdint>
+
+#include "kernels/kernels.h"
 
 namespace loom::kernels::avx512 {
 
@@ -397,14 +397,6 @@ void dot_f32_f16_rows(int64_t n, const float* q, int64_t queries, const uint16_t
 
 namespace {
 
-// y[m] += sum over rows j of weights[m][j] * row j, for kQueries queries: y is
-// walked in slices of 64 floats held in registers (four per query) while every
-// row passes, converted once for all queries; each element still sees axpy's
-// multiply and add, rows in order.
-template <int kQueries>
-void axpy_rows_pass(int64_t n, const float* weights, size_t weights_stride, const uint16_t* rows,
-                    const uint16_t* next_rows, size_t stride, int64_t count, float* y);
-
 // axpy_rows_pass for n == 64 * kChunks (head sizes 64 and 128) and kQueries *
 // kChunks <= 4: all of y in registers, so each row is read once, whole, and
 // the loop carries no slice bookkeeping. The same operations per element.
@@ -439,6 +431,10 @@ void axpy_rows_pass_fixed(const float* weights, size_t weights_stride, const uin
   }
 }
 
+// y[m] += sum over rows j of weights[m][j] * row j, for kQueries queries: y is
+// walked in slices of 64 floats held in registers (four per query) while every
+// row passes, converted once for all queries; each element still sees axpy's
+// multiply and add, rows in order.
 template <int kQueries>
 void axpy_rows_pass(int64_t n, const float* weights, size_t weights_stride, const uint16_t* rows,
                     const uint16_t* next_rows, size_t stride, int64_t count, float* y) {
