@@ -41,6 +41,26 @@ bool spin_until(Done done) {
   }
 }
 
+// A range's bounds: chunks [front, back), front in the low 32 bits.
+uint64_t pack(int64_t front, int64_t back) { return static_cast<uint64_t>(back) << 32 | static_cast<uint64_t>(front); }
+int64_t front_of(uint64_t bounds) { return static_cast<int64_t>(bounds & 0xffffffffu); }
+int64_t back_of(uint64_t bounds) { return static_cast<int64_t>(bounds >> 32); }
+
+// Takes the first chunk (the owner) or the last (anyone else) of a range;
+// false once it is empty.
+bool claim(std::atomic<uint64_t>& bounds, bool from_front, int64_t& index) {
+  uint64_t seen = bounds.load(std::memory_order_relaxed);
+  while (true) {
+    const int64_t front = front_of(seen), back = back_of(seen);
+    if (front >= back) return false;
+    const uint64_t next = from_front ? pack(front + 1, back) : pack(front, back - 1);
+    if (bounds.compare_exchange_weak(seen, next, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      index = from_front ? front : back - 1;
+      return true;
+    }
+  }
+}
+
 }  // namespace
 
 int ThreadPool::default_thread_count() {
@@ -55,6 +75,7 @@ int ThreadPool::default_thread_count() {
 
 ThreadPool::ThreadPool(int n_threads) {
   n_threads_ = n_threads > 0 ? n_threads : default_thread_count();
+  ranges_ = std::make_unique<Range[]>(n_threads_);
   workers_.reserve(n_threads_ - 1);
   for (int thread = 1; thread < n_threads_; ++thread) {
     workers_.emplace_back([this, thread] { worker_main(thread); });
@@ -69,15 +90,23 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::work_on_job(int thread) {
-  const int64_t n_chunks = n_chunks_;
-  while (true) {
-    const int64_t index = next_chunk_.fetch_add(1, std::memory_order_relaxed);
-    if (index >= n_chunks) return;
+  int64_t done = 0, index = 0;
+  while (claim(ranges_[thread].bounds, true, index)) {
     trampoline_(context_, index, thread);
-    const uint32_t finished = finished_chunks_.fetch_add(1, std::memory_order_seq_cst) + 1;
-    if (finished == static_cast<uint32_t>(n_chunks) && caller_sleeping_.load(std::memory_order_seq_cst) != 0) {
-      futex_wake_all(finished_chunks_);
+    ++done;
+  }
+  for (int offset = 1; offset < n_threads_; ++offset) {
+    std::atomic<uint64_t>& other = ranges_[(thread + offset) % n_threads_].bounds;
+    while (claim(other, false, index)) {
+      trampoline_(context_, index, thread);
+      ++done;
     }
+  }
+  if (done == 0) return;
+  const uint32_t finished = finished_chunks_.fetch_add(static_cast<uint32_t>(done), std::memory_order_seq_cst) +
+                            static_cast<uint32_t>(done);
+  if (finished == static_cast<uint32_t>(n_chunks_) && caller_sleeping_.load(std::memory_order_seq_cst) != 0) {
+    futex_wake_all(finished_chunks_);
   }
 }
 
@@ -90,7 +119,10 @@ void ThreadPool::run_impl(int64_t n_chunks, Trampoline trampoline, void* context
   trampoline_ = trampoline;
   context_ = context;
   n_chunks_ = n_chunks;
-  next_chunk_.store(0, std::memory_order_relaxed);
+  for (int thread = 0; thread < n_threads_; ++thread) {
+    ranges_[thread].bounds.store(pack(n_chunks * thread / n_threads_, n_chunks * (thread + 1) / n_threads_),
+                                 std::memory_order_relaxed);
+  }
   finished_chunks_.store(0, std::memory_order_relaxed);
   // Publish. generation_ is bumped before sleeping_workers_ is read, and a
   // worker counts itself asleep before it re-checks generation_ in the futex

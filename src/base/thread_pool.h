@@ -1,14 +1,18 @@
 // ThreadPool: one persistent pool of compute threads. The calling thread takes
-// part as worker 0. A job is a set of chunks that threads claim from a shared
-// counter, so on a loaded machine the threads that are running finish the
-// chunks of one that was descheduled instead of waiting for it. Idle threads
-// spin briefly (a decode step issues a few hundred small jobs) and then park
-// on a futex; the caller parks the same way while the last chunks finish.
+// part as worker 0. A job is a row of chunks cut into one contiguous range per
+// thread: each thread runs its own range front to back (one sequential memory
+// stream, which the hardware prefetcher follows), then takes chunks from the
+// back of the others' ranges. So the threads finish within about one chunk of
+// each other, and on a loaded machine the running threads finish the range of
+// one that was descheduled instead of waiting for it. Idle threads spin
+// briefly (a decode step issues a few hundred small jobs) and then park on a
+// futex; the caller parks the same way while the last chunks finish.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -35,11 +39,11 @@ class ThreadPool {
     run_chunks(n_threads, chunk);
   }
 
-  // Splits [0, count) into contiguous chunks that threads claim in order:
-  // body(begin, end, thread), where `thread` (0..size()-1) identifies the
-  // executing thread, so per-thread scratch indexed by it is never shared by
-  // two concurrent calls. Which thread computes a chunk depends on timing, so
-  // results must not depend on `thread`.
+  // Splits [0, count) into contiguous chunks, body(begin, end, thread) once
+  // each, where `thread` (0..size()-1) identifies the executing thread, so
+  // per-thread scratch indexed by it is never shared by two concurrent calls.
+  // The chunks depend only on count and size(); which thread computes a chunk
+  // depends on timing, so results must not depend on `thread`.
   template <typename Body>
   void parallel_for(int64_t count, Body&& body) {
     if (count <= 0) return;
@@ -55,9 +59,16 @@ class ThreadPool {
   static int default_thread_count();
 
  private:
-  // Chunks per thread in parallel_for: enough that a slow thread's share can be
-  // taken over, few enough that claiming stays negligible.
-  static constexpr int64_t kChunksPerThread = 4;
+  // Chunks per thread in parallel_for: the threads finish within about one
+  // chunk of each other, and claiming one costs an uncontended atomic on the
+  // thread's own cache line until the ranges run dry.
+  static constexpr int64_t kChunksPerThread = 16;
+
+  // The chunks [front, back) of one thread's range, front in the low 32 bits:
+  // the owner claims from the front, others from the back, both by CAS.
+  struct alignas(64) Range {
+    std::atomic<uint64_t> bounds{0};
+  };
 
   using Trampoline = void (*)(void*, int64_t, int);
 
@@ -69,7 +80,8 @@ class ThreadPool {
         &chunk);
   }
   void run_impl(int64_t n_chunks, Trampoline trampoline, void* context);
-  // Claims and runs chunks of the current job until none are left.
+  // Runs the chunks of its own range, then those left in the others' ranges,
+  // until none are left.
   void work_on_job(int thread);
   void worker_main(int thread);
 
@@ -84,9 +96,10 @@ class ThreadPool {
   // Bumped to publish a job (and to stop); a futex word workers park on.
   alignas(64) std::atomic<uint32_t> generation_{0};
   std::atomic<int> sleeping_workers_{0};
-  // Next chunk to claim.
-  alignas(64) std::atomic<int64_t> next_chunk_{0};
-  // Chunks finished; a futex word the caller parks on.
+  // The current job's chunks, one range per thread index.
+  std::unique_ptr<Range[]> ranges_;
+  // Chunks finished (each thread adds its count when it runs out of chunks);
+  // a futex word the caller parks on.
   alignas(64) std::atomic<uint32_t> finished_chunks_{0};
   std::atomic<int> caller_sleeping_{0};
   // Workers inside the current job, and the last generation whose job is

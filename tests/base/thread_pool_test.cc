@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <numeric>
 #include <vector>
 
@@ -30,6 +32,28 @@ TEST(ThreadPool, ParallelForCoversRangeExactlyOnce) {
     });
     EXPECT_EQ(std::accumulate(seen.begin(), seen.end(), 0), count);
     for (int value : seen) EXPECT_EQ(value, 1);
+  }
+}
+
+// Results may depend on how [0, count) is cut, never on which thread runs a
+// piece: the cut is the same on every call, whoever steals what.
+TEST(ThreadPool, ParallelForChunksDependOnlyOnCountAndSize) {
+  ThreadPool pool(3);
+  for (int64_t count : {1, 5, 48, 1000}) {
+    std::set<std::pair<int64_t, int64_t>> first;
+    for (int round = 0; round < 200; ++round) {
+      std::mutex mutex;
+      std::set<std::pair<int64_t, int64_t>> chunks;
+      pool.parallel_for(count, [&](int64_t begin, int64_t end, int) {
+        std::lock_guard lock(mutex);
+        chunks.emplace(begin, end);
+      });
+      if (round == 0) first = chunks;
+      ASSERT_EQ(chunks, first) << "count " << count << ", round " << round;
+    }
+    EXPECT_EQ(first.begin()->first, 0);
+    EXPECT_EQ(first.rbegin()->second, count);
+    EXPECT_GE(first.size(), std::min<size_t>(count, 3));  // every thread has a share to start with
   }
 }
 
