@@ -104,6 +104,7 @@ class Model {
   Model() = default;
   void layer_forward(ThreadPool& pool, const LayerWeights& layer, int64_t layer_index,
                      std::span<const SequenceChunk> chunks, int64_t n_tokens);
+  RopeParams rope_params() const;
 
   GgufFile file_;
   HParams hparams_;
@@ -119,6 +120,7 @@ class Model {
   struct Buffers {
     std::vector<float> x, normed, q, k, v, attn, gate, up, scores;
     std::vector<int64_t> positions;
+    RopeAngles rope;  // at `positions`, shared by every layer
     std::vector<AttentionQueries> attention;  // per chunk: its rows of q and attn, its cache
     std::vector<float> logits_rows;  // final hidden rows whose logits are wanted
     std::vector<float> gathered_logits;  // their logits, before scattering to the sequences

@@ -82,6 +82,7 @@ Status Model::forward_chunks(ThreadPool& pool, std::span<const SequenceChunk> ch
                            .out = b.attn.data() + first * h.q_size()});
     for (size_t t = 0; t < chunk.tokens.size(); ++t) b.positions.push_back(chunk.start_pos + static_cast<int64_t>(t));
   }
+  compute_rope_angles(b.positions, rope_params(), b.rope);
 
   // x [n, hidden] = embedding rows
   const kernels::KernelTable& k = kernels::kernels();
@@ -138,6 +139,16 @@ Status Model::forward_chunks(ThreadPool& pool, std::span<const SequenceChunk> ch
   return {};
 }
 
+RopeParams Model::rope_params() const {
+  const HParams& h = hparams_;
+  return {.style = h.rope_style,
+          .head_dim = h.head_dim,
+          .rope_dims = h.rope_dimension_count,
+          .theta = h.rope_theta,
+          .freq_scale = h.rope_freq_scale,
+          .freq_factors = weights_.rope_freq_factors};
+}
+
 void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer, std::span<const SequenceChunk> chunks,
                           int64_t n) {
   const HParams& h = hparams_;
@@ -161,14 +172,9 @@ void Model::layer_forward(ThreadPool& pool, const LayerWeights& w, int64_t layer
     rms_norm(b.q.data(), w.attn_q_norm, n * h.num_attention_heads, h.head_dim, h.rms_norm_eps, b.q.data());
     rms_norm(b.k.data(), w.attn_k_norm, n * h.num_key_value_heads, h.head_dim, h.rms_norm_eps, b.k.data());
   }
-  const RopeParams rope{.style = h.rope_style,
-                        .head_dim = h.head_dim,
-                        .rope_dims = h.rope_dimension_count,
-                        .theta = h.rope_theta,
-                        .freq_scale = h.rope_freq_scale,
-                        .freq_factors = weights_.rope_freq_factors};
-  apply_rope(b.q.data(), n, h.num_attention_heads, b.positions, rope);
-  apply_rope(b.k.data(), n, h.num_key_value_heads, b.positions, rope);
+  const RopeParams rope = rope_params();
+  apply_rope(b.q.data(), n, h.num_attention_heads, b.rope, rope);
+  apply_rope(b.k.data(), n, h.num_key_value_heads, b.rope, rope);
   const AttentionShape shape{.n_heads = h.num_attention_heads,
                              .n_kv_heads = h.num_key_value_heads,
                              .head_dim = h.head_dim};

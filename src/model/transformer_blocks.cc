@@ -23,34 +23,52 @@ void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t width
   }
 }
 
-void apply_rope(float* x, int64_t n_tokens, int64_t n_heads, std::span<const int64_t> positions,
-                const RopeParams& params) {
+void compute_rope_angles(std::span<const int64_t> positions, const RopeParams& params, RopeAngles& angles) {
   const int64_t pairs = params.rope_dims / 2;
+  const size_t size = positions.size() * static_cast<size_t>(pairs);
+  angles.cos.resize(size);
+  angles.sin.resize(size);
   // Angles are built by repeated multiplication, as llama.cpp's rope cache does,
   // so they agree bit for bit rather than through powf per dimension.
   const float theta_scale = std::pow(static_cast<float>(params.theta), -2.0f / static_cast<float>(params.rope_dims));
-  std::vector<float> cos_table(pairs), sin_table(pairs);
-  for (int64_t token = 0; token < n_tokens; ++token) {
+  for (size_t token = 0; token < positions.size(); ++token) {
     float theta = static_cast<float>(positions[token]);
     for (int64_t pair = 0; pair < pairs; ++pair) {
       const float factor = params.freq_factors ? params.freq_factors[pair] : 1.0f;
       const float angle = static_cast<float>(params.freq_scale) * (theta / factor);
-      cos_table[pair] = std::cos(angle);
-      sin_table[pair] = std::sin(angle);
+      angles.cos[token * pairs + pair] = std::cos(angle);
+      angles.sin[token * pairs + pair] = std::sin(angle);
       theta *= theta_scale;
     }
+  }
+}
+
+void apply_rope(float* x, int64_t n_tokens, int64_t n_heads, const RopeAngles& angles, const RopeParams& params) {
+  const int64_t pairs = params.rope_dims / 2;
+  CHECK(static_cast<int64_t>(angles.cos.size()) >= n_tokens * pairs);
+  const bool adjacent = params.style == RopeStyle::kAdjacentPairs;
+  for (int64_t token = 0; token < n_tokens; ++token) {
+    const float* cos = angles.cos.data() + token * pairs;
+    const float* sin = angles.sin.data() + token * pairs;
     for (int64_t head = 0; head < n_heads; ++head) {
       float* v = x + (token * n_heads + head) * params.head_dim;
       for (int64_t pair = 0; pair < pairs; ++pair) {
-        const int64_t a = params.style == RopeStyle::kAdjacentPairs ? 2 * pair : pair;
-        const int64_t b = params.style == RopeStyle::kAdjacentPairs ? 2 * pair + 1 : pair + params.rope_dims / 2;
+        const int64_t a = adjacent ? 2 * pair : pair;
+        const int64_t b = adjacent ? 2 * pair + 1 : pair + pairs;
         const float x0 = v[a];
         const float x1 = v[b];
-        v[a] = x0 * cos_table[pair] - x1 * sin_table[pair];
-        v[b] = x0 * sin_table[pair] + x1 * cos_table[pair];
+        v[a] = x0 * cos[pair] - x1 * sin[pair];
+        v[b] = x0 * sin[pair] + x1 * cos[pair];
       }
     }
   }
+}
+
+void apply_rope(float* x, int64_t n_tokens, int64_t n_heads, std::span<const int64_t> positions,
+                const RopeParams& params) {
+  RopeAngles angles;
+  compute_rope_angles(positions.first(static_cast<size_t>(n_tokens)), params, angles);
+  apply_rope(x, n_tokens, n_heads, angles, params);
 }
 
 namespace {

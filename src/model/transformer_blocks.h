@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "base/thread_pool.h"
 #include "model/hparams.h"
@@ -30,6 +31,15 @@ struct RopeParams {
 };
 void apply_rope(float* x, int64_t n_tokens, int64_t n_heads, std::span<const int64_t> positions,
                 const RopeParams& params);
+// The cos and sin of each rotated pair's angle at each position, [token][pair]:
+// a forward pass computes them once for the queries and keys of every layer.
+struct RopeAngles {
+  std::vector<float> cos, sin;
+};
+// Fills `angles` for `positions`, reusing its storage.
+void compute_rope_angles(std::span<const int64_t> positions, const RopeParams& params, RopeAngles& angles);
+// apply_rope with angles computed for these n_tokens rows.
+void apply_rope(float* x, int64_t n_tokens, int64_t n_heads, const RopeAngles& angles, const RopeParams& params);
 
 // Causal GQA attention for n_tokens queries at positions start_pos.. over the
 // cache of `layer` (which already holds those positions).
