@@ -11,12 +11,28 @@
 
 namespace loom::model {
 
+double sum_of_squares(const float* x, int64_t n) {
+  using Pair = double __attribute__((vector_size(16)));  // the baseline instruction set has these
+  constexpr int64_t kPairs = 4, kStep = 2 * kPairs;
+  Pair sums[kPairs] = {};
+  int64_t i = 0;
+  for (; i + kStep <= n; i += kStep) {
+    for (int64_t p = 0; p < kPairs; ++p) {
+      const float a = x[i + 2 * p], b = x[i + 2 * p + 1];
+      sums[p] += Pair{static_cast<double>(a * a), static_cast<double>(b * b)};
+    }
+  }
+  double total = 0.0;
+  for (const Pair& pair : sums) total += pair[0] + pair[1];
+  for (; i < n; ++i) total += static_cast<double>(x[i] * x[i]);
+  return total;
+}
+
 void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t width, double eps, float* out) {
   for (int64_t row = 0; row < n_rows; ++row) {
     const float* in = x + row * width;
     float* dst = out + row * width;
-    double sum = 0.0;
-    for (int64_t i = 0; i < width; ++i) sum += static_cast<double>(in[i] * in[i]);
+    const double sum = sum_of_squares(in, width);
     const float mean = static_cast<float>(sum / width);
     const float scale = 1.0f / std::sqrt(mean + static_cast<float>(eps));
     for (int64_t i = 0; i < width; ++i) dst[i] = in[i] * scale * weight[i];

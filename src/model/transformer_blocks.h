@@ -14,6 +14,14 @@
 
 namespace loom::model {
 
+// The sum of x[i]^2, each square rounded to float as llama.cpp's norm does,
+// added in doubles over 8 independent chains (element i in chain i mod 8) and
+// then the chains in order. It differs from one running double sum only in the
+// last bits of the double, far below the float the norm rounds to; the single
+// chain of dependent adds cost the decode step 1% while the other threads
+// waited for it.
+double sum_of_squares(const float* x, int64_t n);
+
 // out[row] = x[row] / rms(x[row]) * weight, for n_rows rows of `width`.
 // out may alias x.
 void rms_norm(const float* x, const float* weight, int64_t n_rows, int64_t width, double eps, float* out);
