@@ -6,7 +6,9 @@
 # llama.cpp release source node-llama-cpp ships as a git bundle), then runs
 # `loom perf` and the anchor alternately, RUNS times each, and prints medians,
 # min-max, the loom/llama.cpp ratios and loom's fraction of the decode
-# bandwidth roofline (stream bandwidth measured next to each model's runs).
+# bandwidth roofline: against the stream bandwidth measured before and after
+# each model's runs, and (median of per-run fractions) against a probe taken
+# right before each loom run.
 #
 #   bench/run_llama_bench.sh [BUILD_DIR]        (default build/speed; needs bin/loom)
 #   env: LOOM=path/to/loom (default BUILD_DIR/bin/loom)  MODELS="qwen3-0.6b:q4_0 llama-3.2-1b:f16 ..."  RUNS=5  PROMPT=512  GEN=128  THREADS=2
@@ -67,6 +69,9 @@ for entry in $MODELS; do
   fi
   bandwidth=$("$ANCHOR_DIR/stream_copy" "$THREADS" 512)
   for run in $(seq "$RUNS"); do
+    # The host's bandwidth swings from minute to minute: each loom run gets
+    # its own stream probe, right before it, for its roofline fraction.
+    echo "{\"shape\":\"$shape\",\"wtype\":\"$type\",\"run\":$run,\"engine\":\"stream_run\",\"gb_s\":$("$ANCHOR_DIR/stream_copy" "$THREADS" 512)}" >>"$RESULTS"
     "$LOOM" perf "$file" --prompt-tokens "$PROMPT" --gen-tokens "$GEN" --threads "$THREADS" --repetitions 1 --json |
       sed "s/^{/{\"shape\":\"$shape\",\"wtype\":\"$type\",\"run\":$run,/" >>"$RESULTS"
     "$ANCHOR_DIR/llama_anchor" "$file" --backend-dir "$ANCHOR_DIR" --prompt-tokens "$PROMPT" --gen-tokens "$GEN" \
@@ -88,8 +93,8 @@ for r in rows:
         keys.append((r["shape"], r["wtype"]))
 def cell(values):
     return f"{statistics.median(values):7.1f} ({min(values):.1f}-{max(values):.1f})"
-print("| shape | type | loom prefill | llama.cpp prefill | ratio | loom decode | llama.cpp decode | ratio | stream GB/s | roofline tok/s | loom % roofline | RSS MiB loom / llama.cpp |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| shape | type | loom prefill | llama.cpp prefill | ratio | loom decode | llama.cpp decode | ratio | stream GB/s | roofline tok/s | loom % roofline | % roofline per run | RSS MiB loom / llama.cpp |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for shape, wtype in keys:
     sel = [r for r in rows if r["shape"] == shape and r["wtype"] == wtype]
     loom = [r for r in sel if r["engine"] == "loom"]
@@ -103,8 +108,12 @@ for shape, wtype in keys:
     mean_pos = prompt + gen / 2
     bytes_per_token = stream["file_bytes"] + stream["kv_bytes_per_pos"] * mean_pos
     roofline = gbs * 1e9 / bytes_per_token
+    # Each loom run against the stream probe taken right before it.
+    probes = {r["run"]: r["gb_s"] for r in sel if r["engine"] == "stream_run"}
+    fractions = [r["decode_tok_s"] / (probes[r["run"]] * 1e9 / bytes_per_token) for r in loom if r["run"] in probes]
     print(f"| {shape} | {wtype} | {cell(lp)} | {cell(cp)} | {statistics.median(lp)/statistics.median(cp):.2f} "
           f"| {cell(ld)} | {cell(cd)} | {statistics.median(ld)/statistics.median(cd):.2f} | {gbs:.1f} "
           f"| {roofline:.1f} | {100*statistics.median(ld)/roofline:.0f}% "
+          f"| {(f'{100*statistics.median(fractions):.0f}%') if fractions else '-'} "
           f"| {max(r['peak_rss_mib'] for r in loom):.0f} / {max(r['peak_rss_mib'] for r in llama):.0f} |")
 PY

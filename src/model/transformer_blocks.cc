@@ -160,8 +160,9 @@ bool uses_tiles(const KvCache& cache, int64_t n_tokens, const AttentionShape& sh
 
 // Prefill attention in tiles of tokens x query heads of one KV group: one job
 // per (tile, KV head), each position's key and value rows converted once per
-// tile. Tiles of later tokens see more positions; jobs are claimed from a
-// shared counter, so the threads stay balanced.
+// tile. Tiles of later tokens see more positions; a thread that is done with
+// its range of jobs takes the rest from the back of the others' (ThreadPool),
+// so the threads stay balanced.
 void attend_in_tiles(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t start_pos, const KvCache& cache,
                      int64_t layer, const AttentionShape& shape, float* out, std::span<float> scratch) {
   const int64_t group = shape.n_heads / shape.n_kv_heads;
