@@ -4,8 +4,8 @@
 
 #include <atomic>
 #include <mutex>
-#include <set>
 #include <numeric>
+#include <set>
 #include <vector>
 
 namespace loom {
