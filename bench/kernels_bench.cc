@@ -146,7 +146,7 @@ void run_decode_attention(benchmark::State& state, AttentionModel m) {
   const int64_t context = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   const int64_t kv_size = m.shape.n_kv_heads * m.shape.head_dim;
-  auto cache = model::KvCache::create(DType::kF16, m.layers, context + 1, kv_size);
+  auto cache = model::KvCache::create(DType::kF16, m.layers, context + 1, m.shape.n_kv_heads, m.shape.head_dim);
   if (!cache.ok()) {
     state.SkipWithError("cannot allocate the cache");
     return;

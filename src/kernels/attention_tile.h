@@ -36,14 +36,14 @@ struct AttentionTile {
   const float* q[kAttentionTileRows] = {};  // row r's query
   float* out[kAttentionTileRows] = {};      // row r's output (overwritten)
   int64_t last[kAttentionTileRows] = {};    // row r attends to positions 0..last[r]
-  // The cache: position p is row p % block_size of block p / block_size; a
-  // row's head starts `column` elements in, rows of a block are row_stride
+  // The cache: position p is row p % block_size of block p / block_size; the
+  // head's rows start head_offset elements into a block and are row_stride
   // elements apart. Keys and values share the block table.
   const uint16_t* const* key_blocks = nullptr;
   const uint16_t* const* value_blocks = nullptr;
   int64_t block_size = 0;
   size_t row_stride = 0;  // elements
-  int64_t column = 0;     // elements
+  int64_t head_offset = 0;  // elements
   float scale = 1.0f;
   float* scratch = nullptr;  // attention_tile_scratch_floats(head_dim, max last + 1) floats
 };

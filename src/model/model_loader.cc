@@ -214,7 +214,7 @@ Result<KvCache> Model::new_cache(tensor::DType type, int64_t capacity) const {
   if (capacity > hparams_.max_position_embeddings) {
     return out_of_range("context of ", capacity, " tokens exceeds the model's ", hparams_.max_position_embeddings);
   }
-  return KvCache::create(type, hparams_.num_hidden_layers, capacity, hparams_.kv_size());
+  return KvCache::create(type, hparams_.num_hidden_layers, capacity, hparams_.num_key_value_heads, hparams_.head_dim);
 }
 
 }  // namespace loom::model

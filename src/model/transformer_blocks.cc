@@ -91,13 +91,14 @@ namespace {
 
 enum class KvSide { kKeys, kValues };
 
+// Head 0's rows of the block that starts at block_start.
 const std::byte* block_rows(const KvCache& cache, int64_t layer, KvSide side, int64_t block_start) {
-  return static_cast<const std::byte*>(side == KvSide::kKeys ? cache.key_row(layer, block_start)
-                                                             : cache.value_row(layer, block_start));
+  return static_cast<const std::byte*>(side == KvSide::kKeys ? cache.keys_at(layer, block_start)
+                                                             : cache.values_at(layer, block_start));
 }
 
-// Visits the cache's rows 0..last of one side a block at a time, rows within a
-// block contiguous, row_bytes apart: visit(first_pos, rows, next, count), where
+// Visits the cache's rows 0..last of one side a block at a time (head 0's rows;
+// see KvCache for the strides): visit(first_pos, rows, next, count), where
 // next is the rows of the block visited after this one (for the last block:
 // `after`, the rows the caller goes on to), for the kernels to prefetch.
 template <typename Visit>
@@ -113,15 +114,14 @@ void for_each_block(const KvCache& cache, int64_t layer, KvSide side, int64_t la
   }
 }
 
-// Calls visit(pos, row) for positions 0..last in order, looking up the block
-// table once per block.
+// Calls visit(pos, row) for positions 0..last in order with head 0's row,
+// looking up the block table once per block.
 template <typename Visit>
 void for_each_row(const KvCache& cache, int64_t layer, KvSide side, int64_t last, Visit&& visit) {
   const int64_t block_size = cache.block_size();
-  const size_t row_bytes = cache.row_bytes();
+  const size_t row_bytes = cache.position_stride() * cache.element_bytes();
   for (int64_t block_start = 0; block_start <= last; block_start += block_size) {
-    const auto* row = static_cast<const std::byte*>(side == KvSide::kKeys ? cache.key_row(layer, block_start)
-                                                                         : cache.value_row(layer, block_start));
+    const std::byte* row = block_rows(cache, layer, side, block_start);
     const int64_t block_end = std::min(last + 1, block_start + block_size);
     for (int64_t pos = block_start; pos < block_end; ++pos, row += row_bytes) visit(pos, row);
   }
@@ -171,8 +171,8 @@ void attend_in_tiles(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t
   const int64_t block_size = cache.block_size();
   std::vector<const uint16_t*> key_blocks, value_blocks;
   for (int64_t pos = 0; pos < context; pos += block_size) {
-    key_blocks.push_back(static_cast<const uint16_t*>(cache.key_row(layer, pos)));
-    value_blocks.push_back(static_cast<const uint16_t*>(cache.value_row(layer, pos)));
+    key_blocks.push_back(static_cast<const uint16_t*>(cache.keys_at(layer, pos)));
+    value_blocks.push_back(static_cast<const uint16_t*>(cache.values_at(layer, pos)));
   }
   const int64_t tile_tokens = kernels::kAttentionTileRows / group;
   const int64_t tiles = (n_tokens + tile_tokens - 1) / tile_tokens;
@@ -184,13 +184,13 @@ void attend_in_tiles(ThreadPool& pool, const float* q, int64_t n_tokens, int64_t
                                 .key_blocks = key_blocks.data(),
                                 .value_blocks = value_blocks.data(),
                                 .block_size = block_size,
-                                .row_stride = cache.row_bytes() / sizeof(uint16_t),
+                                .row_stride = cache.position_stride(),
                                 .scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim)),
                                 .scratch = scratch.data() + static_cast<size_t>(thread) * per_thread};
     for (int64_t job = begin; job < end; ++job) {
       const int64_t first_token = job / shape.n_kv_heads * tile_tokens;
       const int64_t kv_head = job % shape.n_kv_heads;
-      tile.column = kv_head * shape.head_dim;
+      tile.head_offset = static_cast<int64_t>(kv_head * cache.head_stride());
       tile.rows = 0;
       for (int64_t token = first_token; token < std::min(n_tokens, first_token + tile_tokens); ++token) {
         for (int64_t member = 0; member < group; ++member) {
@@ -243,8 +243,8 @@ void attention(ThreadPool& pool, std::span<const AttentionQueries> sequences, in
   const auto attend = [&](const AttentionQueries& s, int64_t token, int64_t kv_head, float* scores) {
     const KvCache& cache = *s.cache;
     const bool half = cache.type() == tensor::DType::kF16;
-    const size_t head_bytes = static_cast<size_t>(shape.head_dim) * (half ? 2 : 4);
-    const size_t row_elements = cache.row_bytes() / (half ? 2 : 4);  // stride of the batched F16 kernels
+    const size_t head_bytes = cache.head_stride() * cache.element_bytes();
+    const size_t row_elements = cache.position_stride();  // stride of the batched F16 kernels
     const int64_t context = s.start_pos + s.n_tokens;
     const int64_t heads_per_pass = std::min(group, per_thread / context);
     const int64_t last = s.start_pos + token;  // causal: attend to positions 0..last

@@ -112,7 +112,7 @@ Result<std::unique_ptr<Engine>> Engine::create(model::Model& model, const text::
   const int64_t num_blocks = blocks_for(options.kv_tokens, options.block_size);
   const model::HParams& h = model.hparams();
   auto kv_pool = TRY(model::KvBlockPool::create(options.kv_type, h.num_hidden_layers, num_blocks, options.block_size,
-                                                h.kv_size()));
+                                                h.num_key_value_heads, h.head_dim));
   return std::unique_ptr<Engine>(new Engine(model, tokenizer, pool, options, std::move(kv_pool)));
 }
 

@@ -70,7 +70,7 @@ std::vector<float> run(void (*kernel)(const AttentionTile&), const Problem& p, c
                      .value_blocks = cache.value_blocks.data(),
                      .block_size = cache.block_size,
                      .row_stride = static_cast<size_t>(cache.head_dim * cache.kv_heads),
-                     .column = p.head_dim,  // the second KV head
+                     .head_offset = p.head_dim,  // the second KV head
                      .scale = 1.0f / std::sqrt(static_cast<float>(p.head_dim))};
   std::vector<float> out(static_cast<size_t>(p.rows * p.head_dim), -7.0f);
   int64_t context = 0;

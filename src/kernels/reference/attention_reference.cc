@@ -13,7 +13,7 @@ namespace loom::kernels::reference {
 namespace {
 
 const uint16_t* cache_row(const AttentionTile& t, const uint16_t* const* blocks, int64_t pos) {
-  return blocks[pos / t.block_size] + (pos % t.block_size) * t.row_stride + t.column;
+  return blocks[pos / t.block_size] + (pos % t.block_size) * t.row_stride + t.head_offset;
 }
 
 }  // namespace

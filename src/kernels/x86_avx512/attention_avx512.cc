@@ -15,7 +15,7 @@ constexpr int kLanes = kAttentionTileRows;
 static_assert(kLanes == 16, "one lane per query row");
 
 const uint16_t* cache_row(const AttentionTile& t, const uint16_t* const* blocks, int64_t pos) {
-  return blocks[pos / t.block_size] + (pos % t.block_size) * t.row_stride + t.column;
+  return blocks[pos / t.block_size] + (pos % t.block_size) * t.row_stride + t.head_offset;
 }
 
 // dst[0..n) = the F16 row as floats.

@@ -216,12 +216,13 @@ namespace {
 
 constexpr int kQueriesPerPass = 4;  // 4 accumulators each, with 4 key chunks: 20 registers
 
-// Prefetches row j of next_rows (n F16 elements), if there are next rows: a
-// KV head's slice of a cache row is short and a whole row from the next, a
-// pattern the hardware prefetchers follow poorly, so the rows kernels fetch
-// the block the caller visits next a row per row they visit. Measured on
-// decode attention over a 640-position cache, 2 threads: 25 -> 30 GB/s (one
-// burst of prefetches per block instead gave 25).
+// Prefetches row j of next_rows (n F16 elements), if there are next rows: the
+// block the caller visits next lies elsewhere in the pool (its block table
+// says where), a jump the hardware prefetchers cannot foresee, so the rows
+// kernels fetch it a row per row they visit. Measured on decode attention
+// over a 640-position cache, 2 threads, when a KV head's rows were still
+// interleaved with the other heads': 25 -> 30 GB/s (one burst of prefetches
+// per block instead gave 25).
 inline void prefetch_next_row(const uint16_t* next_rows, size_t stride, int64_t j, int64_t n) {
   if (next_rows == nullptr) return;
   const char* row = reinterpret_cast<const char*>(next_rows + j * stride);
