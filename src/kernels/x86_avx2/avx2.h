@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "kernels/exp_approx.h"
+#include "kernels/kernels.h"
 
 namespace loom::kernels::avx2 {
 
@@ -28,6 +29,11 @@ void dequantize_row_q4_0(const void* x, float* y, int64_t n);
 void quantize_row_q8_0(const float* x, void* y, int64_t n);
 float vec_dot_q8_0_q8_0(int64_t n, const void* weight_row, const void* activation_row);
 float vec_dot_q4_0_q8_0(int64_t n, const void* weight_row, const void* activation_row);
+
+// Panel kernels (kernels/panels.h).
+void panel_tile_q8_0(const PanelTile& tile);
+void panel_tile_q4_0(const PanelTile& tile);
+void panel_tile_f16(const PanelTile& tile);
 
 void quantize_row_q8_K(const float* x, void* y, int64_t n);
 float vec_dot_q4_K_q8_K(int64_t n, const void* weight_row, const void* activation_row);

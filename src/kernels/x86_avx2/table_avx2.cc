@@ -22,6 +22,10 @@ void fill_table(KernelTable& table) {
   table.vec_dot[q8_0] = vec_dot_q8_0_q8_0;
   table.dequantize_row[q4_0] = dequantize_row_q4_0;
   table.vec_dot[q4_0] = vec_dot_q4_0_q8_0;
+  table.panel_tile[q8_0] = panel_tile_q8_0;
+  table.panel_tile[q4_0] = panel_tile_q4_0;
+  table.panel_tile[f16] = panel_tile_f16;
+  table.prefer_panels = true;
   table.quantize_row[q8_k] = quantize_row_q8_K;
   table.vec_dot[q4_k] = vec_dot_q4_K_q8_K;
   table.vec_dot[q6_k] = vec_dot_q6_K_q8_K;
