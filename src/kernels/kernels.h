@@ -95,8 +95,9 @@ struct KernelTable {
   // kernels). Bit-identical to those loops: for m < queries and j < count,
   //   scores[m*scores_stride + j] = dot_f32_f16(n, q + m*n, rows + j*stride) * scale
   //   y + m*n += weights[m*weights_stride + j] * rows[j], j in order, as axpy_f16
-  // Each cache row is converted once for all queries; the scores of 16 rows
-  // are reduced together, and y stays in registers while the rows pass.
+  // Each cache row is converted once for all queries; the scores of as many
+  // rows as a vector has lanes are reduced together, and y stays in registers
+  // while the rows pass.
   // next_rows (or null): the first count rows (n elements each, same stride)
   // that the caller visits next, prefetched one row per row visited, so the
   // next block streams in under this one's arithmetic; results do not depend

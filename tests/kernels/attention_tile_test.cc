@@ -1,5 +1,5 @@
 // The prefill attention tile: every ISA that has one gives the scalar
-// reference's bits (head sizes with and without a 16-lane tail, 1..16 rows,
+// reference's bits (head sizes with and without a 16-, 8- or 4-lane tail, 1..16 rows,
 // paged and contiguous caches, causal rows), and the reference is softmax
 // attention computed in double within float error.
 #include <gtest/gtest.h>
@@ -90,6 +90,8 @@ const std::vector<Problem>& problems() {
   static const std::vector<Problem> all = {
       {128, 16, 0, 16},   {128, 16, 40, 16}, {128, 16, 300, 16}, {128, 7, 19, 16}, {128, 1, 5, 16},
       {64, 16, 100, 512}, {8, 16, 33, 16},   {80, 12, 70, 7},    {40, 3, 2, 1},
+      // One row past a half of 8 lanes; head sizes that are not a multiple of 8 or 4.
+      {64, 9, 30, 16},    {20, 5, 9, 4},     {18, 10, 3, 3},
   };
   return all;
 }

@@ -136,10 +136,12 @@ TEST_P(IsaTest, AttentionHelpersMatchReference) {
 
 TEST_P(IsaTest, BatchedCacheRowKernelsEqualTheirSingleRowLoops) {
   if (table().dot_f32_f16_rows == nullptr || table().axpy_f16_rows == nullptr) GTEST_SKIP() << "no batched forms";
-  for (int64_t n : {8, 64, 72, 128, 200}) {
-    for (int64_t count : {1, 5, 16, 21, 40}) {  // within one block of 16 and across blocks
+  // Head sizes with unrolled forms (64, 128), remainders of 8-lane and of
+  // 32-element chunks, and scalar remainders (3, 37, 100).
+  for (int64_t n : {3, 8, 37, 64, 72, 100, 128, 200}) {
+    for (int64_t count : {1, 5, 8, 16, 21, 40}) {  // within one block (8 or 16 rows) and across blocks
       const size_t stride = static_cast<size_t>(n) + 24;  // rows of a cache hold every head
-     for (int64_t queries : {1, 2, 3, 4, 5}) {  // one pass, and more than one with a partial pass
+     for (int64_t queries : {1, 2, 3, 4, 5, 8}) {  // one pass, more than one with a partial pass, two whole
       const std::string where = "n " + std::to_string(n) + " count " + std::to_string(count) + " queries " +
                                 std::to_string(queries);
       const std::vector<float> q = random_values(n * queries, static_cast<uint32_t>(n) + 21);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/attention_tile.h"
 #include "kernels/exp_approx.h"
 #include "kernels/kernels.h"
 
@@ -23,6 +24,13 @@ float dot_f32(int64_t n, const float* a, const float* b);
 float dot_f32_f16(int64_t n, const float* a, const uint16_t* b);
 void axpy_f32(int64_t n, float alpha, const float* x, float* y);
 void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y);
+// Batched forms over F16 cache rows (attention_rows_avx2.cc) and the prefill
+// attention tile (attention_avx2.cc).
+void dot_f32_f16_rows(int64_t n, const float* q, int64_t queries, const uint16_t* rows, const uint16_t* next_rows,
+                      size_t stride, int64_t count, float scale, float* scores, size_t scores_stride);
+void axpy_f16_rows(int64_t n, const float* weights, size_t weights_stride, int64_t queries, const uint16_t* rows,
+                   const uint16_t* next_rows, size_t stride, int64_t count, float* y);
+void attention_tile(const AttentionTile& tile);
 
 void dequantize_row_q8_0(const void* x, float* y, int64_t n);
 void dequantize_row_q4_0(const void* x, float* y, int64_t n);

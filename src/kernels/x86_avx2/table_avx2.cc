@@ -33,6 +33,9 @@ void fill_table(KernelTable& table) {
   table.dot_f32_f16 = dot_f32_f16;
   table.axpy_f32 = axpy_f32;
   table.axpy_f16 = axpy_f16;
+  table.dot_f32_f16_rows = dot_f32_f16_rows;
+  table.axpy_f16_rows = axpy_f16_rows;
+  table.attention_tile = attention_tile;
   table.silu_mul = silu_mul;
   table.exp_shifted = exp_shifted;
 }
