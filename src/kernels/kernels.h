@@ -84,6 +84,13 @@ struct KernelTable {
   void (*dot_tile[kTypeSlots])(const DotTile& tile) = {};
   // A panel of kPanelRows rows times a few tokens (panels.h); Q8_0, Q4_0, F16.
   void (*panel_tile[kTypeSlots])(const PanelTile& tile) = {};
+  // Panels per panel_tile call for one token (0 means 1; at most kTilePanels).
+  // One token is bandwidth-bound, and one sequential weight stream per thread
+  // decodes fastest (AVX-512 Q4_0: 68 against 57 tok/s with two panels) where
+  // the kernel keeps up with memory. AVX2's F16 kernel does not: one panel
+  // gives it four FMA chains, too few to cover the FMA latency, so it takes
+  // two. Results do not depend on it.
+  int one_token_panels[kTypeSlots] = {};
 
   // Float helpers used by attention over an F32 or F16 KV cache.
   float (*dot_f32)(int64_t n, const float* a, const float* b) = nullptr;

@@ -139,10 +139,9 @@ void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const flo
         int64_t panel = unit;
         while (panel >= outputs[index].w->rows / kPanelRows) panel -= outputs[index++].w->rows / kPanelRows;
         const MatrixView& m = *outputs[index].w;
-        // Up to kTilePanels panels of this matrix in one call (panels.h). One
-        // token is bandwidth-bound: one sequential weight stream per thread
-        // decodes faster than two interleaved ones (68 against 57 tok/s).
-        const int64_t per_call = n_tokens == 1 ? 1 : kTilePanels;
+        // Up to kTilePanels panels of this matrix in one call (panels.h); for
+        // one token as many as the kernel table asks (KernelTable).
+        const int64_t per_call = n_tokens == 1 ? std::max(1, table.one_token_panels[slot(w.type)]) : kTilePanels;
         const int count = static_cast<int>(std::min<int64_t>({per_call, end - unit, m.rows / kPanelRows - panel}));
         const size_t panel_stride = kPanelRows * m.row_stride;
         const auto* weights = static_cast<const std::byte*>(m.data) + panel * panel_stride;
