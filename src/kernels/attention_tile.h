@@ -59,4 +59,19 @@ inline size_t attention_tile_scratch_floats(int64_t head_dim, int64_t context) {
                              (kAttentionKeyChunk + kAttentionValueChunk) * head_dim);
 }
 
+// What every SIMD tile does first, in the scratch layout they share: each
+// lane's last position (-1 for unused lanes), the context (1 + the largest),
+// the queries transposed into scratch (0 in unused lanes), and where the
+// scratch's other parts start. Plain code, compiled once without ISA flags.
+struct PreparedAttentionTile {
+  alignas(64) int32_t last[kAttentionTileRows];
+  int64_t context = 0;
+  float* queries = nullptr;  // [head_dim][lane]
+  float* outputs = nullptr;  // [head_dim][lane]
+  float* scores = nullptr;   // [context][lane]
+  float* keys = nullptr;     // [kAttentionKeyChunk][head_dim]
+  float* values = nullptr;   // [kAttentionValueChunk][head_dim]
+};
+PreparedAttentionTile prepare_attention_tile(const AttentionTile& tile);
+
 }  // namespace loom::kernels

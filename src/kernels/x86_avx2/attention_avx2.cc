@@ -129,23 +129,17 @@ void weigh_chunk(const AttentionTile& t, const float* scores, int64_t first, int
 template <int kHalves>
 void attend(const AttentionTile& t) {
   const int64_t hd = t.head_dim;
-  int64_t context = 0;
-  alignas(32) int32_t lasts[kLanes];
-  for (int r = 0; r < kLanes; ++r) {
-    lasts[r] = r < t.rows ? static_cast<int32_t>(t.last[r]) : -1;  // unused lanes attend to nothing
-    context = std::max<int64_t>(context, lasts[r] + 1);
-  }
+  const PreparedAttentionTile prepared = prepare_attention_tile(t);
+  const int64_t context = prepared.context;
   __m256i last[kHalves];
-  for (int h = 0; h < kHalves; ++h) last[h] = _mm256_load_si256(reinterpret_cast<const __m256i*>(lasts + h * kHalf));
-  float* qt = t.scratch;                           // [hd][lane]
-  float* acc_t = qt + hd * kLanes;                 // [hd][lane]
-  float* scores = acc_t + hd * kLanes;             // [context][lane]
-  float* keys = scores + context * kLanes;         // [kAttentionKeyChunk][hd]
-  float* values = keys + kAttentionKeyChunk * hd;  // [kAttentionValueChunk][hd]
-
-  for (int64_t i = 0; i < hd; ++i) {
-    for (int r = 0; r < kLanes; ++r) qt[i * kLanes + r] = r < t.rows ? t.q[r][i] : 0.0f;
+  for (int h = 0; h < kHalves; ++h) {
+    last[h] = _mm256_load_si256(reinterpret_cast<const __m256i*>(prepared.last + h * kHalf));
   }
+  const float* qt = prepared.queries;
+  float* acc_t = prepared.outputs;
+  float* scores = prepared.scores;
+  float* keys = prepared.keys;
+  float* values = prepared.values;
   __m256 max_score[kHalves];
   for (int h = 0; h < kHalves; ++h) max_score[h] = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
   for (int64_t first = 0; first < context; first += kAttentionKeyChunk) {

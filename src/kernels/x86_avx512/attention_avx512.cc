@@ -93,22 +93,14 @@ void weigh_chunk(const AttentionTile& t, const float* scores, int64_t first, int
 
 void attention_tile(const AttentionTile& t) {
   const int64_t hd = t.head_dim;
-  int64_t context = 0;
-  alignas(64) int32_t lasts[kLanes];
-  for (int r = 0; r < kLanes; ++r) {
-    lasts[r] = r < t.rows ? static_cast<int32_t>(t.last[r]) : -1;  // unused lanes attend to nothing
-    context = std::max<int64_t>(context, lasts[r] + 1);
-  }
-  const __m512i last = _mm512_load_si512(lasts);
-  float* qt = t.scratch;                         // [hd][lane]
-  float* acc_t = qt + hd * kLanes;               // [hd][lane]
-  float* scores = acc_t + hd * kLanes;           // [context][lane]
-  float* keys = scores + context * kLanes;       // [kAttentionKeyChunk][hd]
-  float* values = keys + kAttentionKeyChunk * hd;  // [kAttentionValueChunk][hd]
-
-  for (int64_t i = 0; i < hd; ++i) {
-    for (int r = 0; r < kLanes; ++r) qt[i * kLanes + r] = r < t.rows ? t.q[r][i] : 0.0f;
-  }
+  const PreparedAttentionTile prepared = prepare_attention_tile(t);
+  const int64_t context = prepared.context;
+  const __m512i last = _mm512_load_si512(prepared.last);
+  const float* qt = prepared.queries;
+  float* acc_t = prepared.outputs;
+  float* scores = prepared.scores;
+  float* keys = prepared.keys;
+  float* values = prepared.values;
   __m512 max_score = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   for (int64_t first = 0; first < context; first += kAttentionKeyChunk) {
     max_score = score_chunk(t, qt, first, context, last, keys, scores, max_score);
