@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/half.h"
 #include "base/thread_pool.h"
 #include "kernels/kernels.h"
 #include "kernels/panels.h"
@@ -171,6 +172,40 @@ void run_decode_attention(benchmark::State& state, AttentionModel m) {
   state.counters["%bw"] = benchmark::Counter(100.0 * bytes / stream_bandwidth(), benchmark::Counter::kIsRate);
 }
 
+// The batched cache-row kernels of decode attention on one KV block's rows
+// (16 positions), held in L1: their arithmetic rate, apart from memory.
+void run_attention_rows(benchmark::State& state, bool values, Isa isa) {
+  const int64_t head_dim = state.range(0), queries = state.range(1);
+  constexpr int64_t kBlockRows = 16;
+  const auto table = kernels_for(isa);
+  if (!table.ok() || (*table)->dot_f32_f16_rows == nullptr) {
+    state.SkipWithError("instruction set not supported");
+    return;
+  }
+  std::vector<uint16_t> rows(static_cast<size_t>(kBlockRows * head_dim));
+  const std::vector<float> source = random_floats(kBlockRows * head_dim, 5);
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = f32_to_f16(source[i]);
+  const std::vector<float> q = random_floats(queries * head_dim, 6);
+  std::vector<float> scores(static_cast<size_t>(queries * kBlockRows), 1.0f / kBlockRows);
+  std::vector<float> y(static_cast<size_t>(queries * head_dim));
+  const KernelTable& k = **table;
+  for (auto _ : state) {
+    if (values) {
+      k.axpy_f16_rows(head_dim, scores.data(), kBlockRows, queries, rows.data(), nullptr, head_dim, kBlockRows, y.data());
+      benchmark::DoNotOptimize(y.data());
+    } else {
+      k.dot_f32_f16_rows(head_dim, q.data(), queries, rows.data(), nullptr, head_dim, kBlockRows, 0.1f, scores.data(),
+                         kBlockRows);
+      benchmark::DoNotOptimize(scores.data());
+    }
+    benchmark::ClobberMemory();
+  }
+  state.counters["ns/row"] = benchmark::Counter(static_cast<double>(kBlockRows) * state.iterations(),
+                                                benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["GB/s"] = benchmark::Counter(2.0 * kBlockRows * head_dim * state.iterations() / 1e9,
+                                              benchmark::Counter::kIsRate);
+}
+
 void register_all() {
   for (const AttentionModel& m : {AttentionModel{"qwen3-0.6b", 28, {16, 8, 128}},
                                   AttentionModel{"llama-3.2-1b", 16, {32, 8, 64}},
@@ -183,6 +218,18 @@ void register_all() {
         ->ArgNames({"context", "threads"})
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
+  }
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (!isa_supported(isa)) continue;
+    for (bool values : {false, true}) {
+      const std::string name = std::string("AttentionRows/") + (values ? "axpy_f16" : "dot_f32_f16") + "/" +
+                               std::string(isa_name(isa));
+      benchmark::RegisterBenchmark(name.c_str(), run_attention_rows, values, isa)
+          ->Args({128, 2})
+          ->Args({64, 4})
+          ->ArgNames({"head_dim", "queries"})
+          ->Unit(benchmark::kNanosecond);
+    }
   }
   const DType types[] = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0,
                          DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};

@@ -30,45 +30,53 @@ inline void prefetch_next_row(const uint16_t* next_rows, size_t stride, int64_t 
 
 // For kQueries queries and one F16 row: dot's vector part before its hsum,
 // (acc0 + acc1) + (acc2 + acc3), where acc c gathers the vectors at 32k + 8c
-// in order and acc0 then the 8-element remainders. Each accumulator is
-// finished before the next starts, so only one converted key vector and a
-// few accumulators are live (16 ymm do not hold dot's four per query for
-// four queries). kN: n when it is known at compile time (loops unroll), else 0.
+// in order and acc0 then the 8-element remainders. The accumulators of up to
+// two queries are all live at once, as in dot: 8 independent FMA chains keep
+// both FMA pipes busy. For more queries (16 ymm do not hold dot's four per
+// query for four queries) acc0 and acc1 are finished before acc2 and acc3
+// start; one chain pair at a time left one or two chains in flight, and the
+// kernel waited on the FMA latency. kN: n when it is known at compile time
+// (loops unroll), else 0.
 template <int kQueries, int64_t kN>
 inline void fold_row(int64_t runtime_n, const float* q, const uint16_t* row, __m256* folded) {
   const int64_t n = kN != 0 ? kN : runtime_n;
   const int64_t chunked = n / 32 * 32;
-  __m256 partial[kQueries], first_pair[kQueries];
+  constexpr int kLive = kQueries <= 2 ? 4 : 2;  // accumulators per query at once
+  __m256 pairs[2][kQueries];                    // acc0 + acc1, acc2 + acc3
+#pragma GCC unroll 2
+  for (int first = 0; first < 4; first += kLive) {
+    __m256 acc[kLive][kQueries];
 #pragma GCC unroll 4
-  for (int c = 0; c < 4; ++c) {
-    __m256 acc[kQueries];
+    for (int c = 0; c < kLive; ++c) {
 #pragma GCC unroll 4
-    for (int m = 0; m < kQueries; ++m) acc[m] = _mm256_setzero_ps();
-#pragma GCC unroll 8
-    for (int64_t i = 8 * c; i < chunked; i += 32) {
-      const __m256 k = load_f16(row + i);
-#pragma GCC unroll 4
-      for (int m = 0; m < kQueries; ++m) acc[m] = _mm256_fmadd_ps(_mm256_loadu_ps(q + m * n + i), k, acc[m]);
+      for (int m = 0; m < kQueries; ++m) acc[c][m] = _mm256_setzero_ps();
     }
-    if (c == 0) {
+#pragma GCC unroll 4
+    for (int64_t i = 0; i < chunked; i += 32) {
+#pragma GCC unroll 4
+      for (int c = 0; c < kLive; ++c) {
+        const int64_t at = i + 8 * (first + c);
+        const __m256 k = load_f16(row + at);
+#pragma GCC unroll 4
+        for (int m = 0; m < kQueries; ++m) acc[c][m] = _mm256_fmadd_ps(_mm256_loadu_ps(q + m * n + at), k, acc[c][m]);
+      }
+    }
+    if (first == 0) {
 #pragma GCC unroll 4
       for (int64_t i = chunked; i + 8 <= n; i += 8) {
         const __m256 k = load_f16(row + i);
 #pragma GCC unroll 4
-        for (int m = 0; m < kQueries; ++m) acc[m] = _mm256_fmadd_ps(_mm256_loadu_ps(q + m * n + i), k, acc[m]);
+        for (int m = 0; m < kQueries; ++m) acc[0][m] = _mm256_fmadd_ps(_mm256_loadu_ps(q + m * n + i), k, acc[0][m]);
       }
     }
 #pragma GCC unroll 4
-    for (int m = 0; m < kQueries; ++m) {
-      if (c == 0 || c == 2) {
-        partial[m] = acc[m];
-      } else if (c == 1) {
-        first_pair[m] = _mm256_add_ps(partial[m], acc[m]);
-      } else {
-        folded[m] = _mm256_add_ps(first_pair[m], _mm256_add_ps(partial[m], acc[m]));
-      }
+    for (int c = 0; c < kLive; c += 2) {
+#pragma GCC unroll 4
+      for (int m = 0; m < kQueries; ++m) pairs[(first + c) / 2][m] = _mm256_add_ps(acc[c][m], acc[c + 1][m]);
     }
   }
+#pragma GCC unroll 4
+  for (int m = 0; m < kQueries; ++m) folded[m] = _mm256_add_ps(pairs[0][m], pairs[1][m]);
 }
 
 // The sums of 8 vectors v[0..8) in one vector, lane k = hsum(v[k]) with
