@@ -214,6 +214,7 @@ void register_all() {
         ->Args({128, 1})
         ->Args({640, 1})
         ->Args({640, ThreadPool::default_thread_count()})
+        ->Args({4096, 1})
         ->Args({4096, ThreadPool::default_thread_count()})
         ->ArgNames({"context", "threads"})
         ->UseRealTime()

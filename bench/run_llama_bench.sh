@@ -6,9 +6,11 @@
 # llama.cpp release source node-llama-cpp ships as a git bundle), then runs
 # `loom perf` and the anchor alternately, RUNS times each, and prints medians,
 # min-max, the loom/llama.cpp ratios and loom's fraction of the decode
-# bandwidth roofline: against the stream bandwidth measured before and after
-# each model's runs, and (median of per-run fractions) against a probe taken
-# right before each loom run.
+# bandwidth roofline: against the stream-copy bandwidth measured before and
+# after each model's runs, and (medians of per-run fractions) against copy and
+# read probes taken right before each loom run (bench/bandwidth_probe.c: decode
+# only reads, and where reads alone get less than a copy, the read figure is
+# the ceiling).
 #
 #   bench/run_llama_bench.sh [BUILD_DIR]        (default build/speed; needs bin/loom)
 #   env: LOOM=path/to/loom (default BUILD_DIR/bin/loom)  MODELS="qwen3-0.6b:q4_0 llama-3.2-1b:f16 ..."  RUNS=5  PROMPT=512  GEN=128  THREADS=2
@@ -34,7 +36,7 @@ RESULTS=$ROOT/build/bench-results/$(date +%Y%m%d-%H%M%S).jsonl
 [[ -d $LIBS ]] || { echo "missing $LIBS (npm install at the project root)" >&2; exit 1; }
 mkdir -p "$MODEL_DIR" "$ANCHOR_DIR" "$(dirname "$RESULTS")"
 
-# 1. The llama.cpp anchor and the stream-copy probe.
+# 1. The llama.cpp anchor and the bandwidth probe.
 if [[ ! -f $LLAMA_SRC/include/llama.h ]]; then
   git clone -q "$ROOT/node_modules/node-llama-cpp/llama/gitRelease.bundle" "$LLAMA_SRC"
 fi
@@ -44,8 +46,9 @@ if [[ ! -x $ANCHOR_DIR/llama_anchor || bench/llama_anchor.cpp -nt $ANCHOR_DIR/ll
     -l:libllama.v0.4.0.so -l:libggml.v0.4.0.so -l:libggml-base.so -Wl,-rpath,"$ANCHOR_DIR" \
     -o "$ANCHOR_DIR/llama_anchor"
 fi
-if [[ ! -x $ANCHOR_DIR/stream_copy || bench/stream_copy.c -nt $ANCHOR_DIR/stream_copy ]]; then
-  gcc -O2 -pthread bench/stream_copy.c -o "$ANCHOR_DIR/stream_copy"
+PROBE=$ANCHOR_DIR/bandwidth_probe
+if [[ ! -x $PROBE || bench/bandwidth_probe.c -nt $PROBE ]]; then
+  gcc -O2 -march=native -pthread bench/bandwidth_probe.c -o "$PROBE"  # runs where it is built
 fi
 
 # KV bytes per position (K and V, F16) of each shape: layers * kv_heads * head_dim * 2 * 2.
@@ -67,18 +70,18 @@ for entry in $MODELS; do
   if [[ ! -f $file ]]; then
     "$LOOM" make-test-model --arch "$(arch_of "$shape")" --shape "$shape" --type "$type" --out "$file" >&2
   fi
-  bandwidth=$("$ANCHOR_DIR/stream_copy" "$THREADS" 512)
+  bandwidth=$("$PROBE" copy "$THREADS" 512)
   for run in $(seq "$RUNS"); do
     # The host's bandwidth swings from minute to minute: each loom run gets
-    # its own stream probe, right before it, for its roofline fraction.
-    echo "{\"shape\":\"$shape\",\"wtype\":\"$type\",\"run\":$run,\"engine\":\"stream_run\",\"gb_s\":$("$ANCHOR_DIR/stream_copy" "$THREADS" 512)}" >>"$RESULTS"
+    # its own probes, right before it, for its roofline fractions.
+    echo "{\"shape\":\"$shape\",\"wtype\":\"$type\",\"run\":$run,\"engine\":\"stream_run\",\"gb_s\":$("$PROBE" copy "$THREADS" 512),\"read_gb_s\":$("$PROBE" read "$THREADS" 512)}" >>"$RESULTS"
     "$LOOM" perf "$file" --prompt-tokens "$PROMPT" --gen-tokens "$GEN" --threads "$THREADS" --repetitions 1 --json |
       sed "s/^{/{\"shape\":\"$shape\",\"wtype\":\"$type\",\"run\":$run,/" >>"$RESULTS"
     "$ANCHOR_DIR/llama_anchor" "$file" --backend-dir "$ANCHOR_DIR" --prompt-tokens "$PROMPT" --gen-tokens "$GEN" \
       --threads "$THREADS" --repetitions 1 |
       sed "s/^{/{\"shape\":\"$shape\",\"wtype\":\"$type\",\"run\":$run,/" >>"$RESULTS"
   done
-  bandwidth_after=$("$ANCHOR_DIR/stream_copy" "$THREADS" 512)
+  bandwidth_after=$("$PROBE" copy "$THREADS" 512)
   echo "{\"shape\":\"$shape\",\"wtype\":\"$type\",\"engine\":\"stream\",\"gb_s\":[$bandwidth,$bandwidth_after],\"file_bytes\":$(stat -c %s "$file"),\"kv_bytes_per_pos\":$(kv_bytes_per_pos "$shape")}" >>"$RESULTS"
 done
 
@@ -93,8 +96,8 @@ for r in rows:
         keys.append((r["shape"], r["wtype"]))
 def cell(values):
     return f"{statistics.median(values):7.1f} ({min(values):.1f}-{max(values):.1f})"
-print("| shape | type | loom prefill | llama.cpp prefill | ratio | loom decode | llama.cpp decode | ratio | stream GB/s | roofline tok/s | loom % roofline | % roofline per run | RSS MiB loom / llama.cpp |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| shape | type | loom prefill | llama.cpp prefill | ratio | loom decode | llama.cpp decode | ratio | stream GB/s | roofline tok/s | loom % roofline | % roofline per run | read GB/s | % read roofline per run | RSS MiB loom / llama.cpp |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for shape, wtype in keys:
     sel = [r for r in rows if r["shape"] == shape and r["wtype"] == wtype]
     loom = [r for r in sel if r["engine"] == "loom"]
@@ -108,12 +111,17 @@ for shape, wtype in keys:
     mean_pos = prompt + gen / 2
     bytes_per_token = stream["file_bytes"] + stream["kv_bytes_per_pos"] * mean_pos
     roofline = gbs * 1e9 / bytes_per_token
-    # Each loom run against the stream probe taken right before it.
-    probes = {r["run"]: r["gb_s"] for r in sel if r["engine"] == "stream_run"}
-    fractions = [r["decode_tok_s"] / (probes[r["run"]] * 1e9 / bytes_per_token) for r in loom if r["run"] in probes]
+    # Each loom run against the probes taken right before it.
+    def per_run(field):
+        probes = {r["run"]: r[field] for r in sel if r["engine"] == "stream_run" and field in r}
+        return [r["decode_tok_s"] / (probes[r["run"]] * 1e9 / bytes_per_token) for r in loom if r["run"] in probes]
+    def median_percent(fractions):
+        return f"{100*statistics.median(fractions):.0f}%" if fractions else "-"
+    reads = [r["read_gb_s"] for r in sel if r["engine"] == "stream_run" and "read_gb_s" in r]
     print(f"| {shape} | {wtype} | {cell(lp)} | {cell(cp)} | {statistics.median(lp)/statistics.median(cp):.2f} "
           f"| {cell(ld)} | {cell(cd)} | {statistics.median(ld)/statistics.median(cd):.2f} | {gbs:.1f} "
           f"| {roofline:.1f} | {100*statistics.median(ld)/roofline:.0f}% "
-          f"| {(f'{100*statistics.median(fractions):.0f}%') if fractions else '-'} "
+          f"| {median_percent(per_run('gb_s'))} "
+          f"| {(f'{statistics.median(reads):.1f}') if reads else '-'} | {median_percent(per_run('read_gb_s'))} "
           f"| {max(r['peak_rss_mib'] for r in loom):.0f} / {max(r['peak_rss_mib'] for r in llama):.0f} |")
 PY
