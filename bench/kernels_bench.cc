@@ -223,7 +223,7 @@ void register_all() {
   for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
     if (!isa_supported(isa)) continue;
     for (bool values : {false, true}) {
-      const std::string name = std::string("AttentionRows/") + (values ? "axpy_f16" : "dot_f32_f16") + "/" +
+      const std::string name = std::string("AttentionRows/") + (values ? "axpy_f16_rows" : "dot_f32_f16_rows") + "/" +
                                std::string(isa_name(isa));
       benchmark::RegisterBenchmark(name.c_str(), run_attention_rows, values, isa)
           ->Args({128, 2})
