@@ -11,13 +11,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/query_passes.h"
 #include "kernels/x86_avx2/avx2.h"
 
 namespace loom::kernels::avx2 {
 
 namespace {
-
-constexpr int kQueriesPerPass = 4;
 
 // Prefetches row j of next_rows (n F16 elements), if there are next rows: the
 // next block lies elsewhere in the pool, a jump the hardware prefetchers
@@ -147,17 +146,12 @@ void dot_rows_pass(int64_t runtime_n, const float* q, const uint16_t* rows, cons
 template <int64_t kN>
 void dot_rows(int64_t n, const float* q, int64_t queries, const uint16_t* rows, const uint16_t* next_rows,
               size_t stride, int64_t count, float scale, float* scores, size_t scores_stride) {
-  for (int64_t m = 0; m < queries; m += kQueriesPerPass) {
-    const float* pass_q = q + m * n;
-    float* pass_scores = scores + m * scores_stride;
+  in_query_passes(queries, [&](auto pass_queries, int64_t m) {
+    constexpr int kQueries = decltype(pass_queries)::value;
     const uint16_t* next = m == 0 ? next_rows : nullptr;  // the first pass fetches them
-    switch (std::min<int64_t>(kQueriesPerPass, queries - m)) {
-      case 1: dot_rows_pass<1, kN>(n, pass_q, rows, next, stride, count, scale, pass_scores, scores_stride); break;
-      case 2: dot_rows_pass<2, kN>(n, pass_q, rows, next, stride, count, scale, pass_scores, scores_stride); break;
-      case 3: dot_rows_pass<3, kN>(n, pass_q, rows, next, stride, count, scale, pass_scores, scores_stride); break;
-      default: dot_rows_pass<4, kN>(n, pass_q, rows, next, stride, count, scale, pass_scores, scores_stride); break;
-    }
-  }
+    dot_rows_pass<kQueries, kN>(n, q + m * n, rows, next, stride, count, scale, scores + m * scores_stride,
+                                scores_stride);
+  });
 }
 
 // y[m][i, i + 8 * kVectors) += weights[m][j] * row j there, rows in order,
@@ -226,17 +220,12 @@ void axpy_rows_pass(int64_t runtime_n, const float* weights, size_t weights_stri
 template <int64_t kN>
 void axpy_rows(int64_t n, const float* weights, size_t weights_stride, int64_t queries, const uint16_t* rows,
                const uint16_t* next_rows, size_t stride, int64_t count, float* y) {
-  for (int64_t m = 0; m < queries; m += kQueriesPerPass) {
-    const float* pass_weights = weights + m * weights_stride;
-    float* pass_y = y + m * n;
+  in_query_passes(queries, [&](auto pass_queries, int64_t m) {
+    constexpr int kQueries = decltype(pass_queries)::value;
     const uint16_t* next = m == 0 ? next_rows : nullptr;  // the first pass fetches them
-    switch (std::min<int64_t>(kQueriesPerPass, queries - m)) {
-      case 1: axpy_rows_pass<1, kN>(n, pass_weights, weights_stride, rows, next, stride, count, pass_y); break;
-      case 2: axpy_rows_pass<2, kN>(n, pass_weights, weights_stride, rows, next, stride, count, pass_y); break;
-      case 3: axpy_rows_pass<3, kN>(n, pass_weights, weights_stride, rows, next, stride, count, pass_y); break;
-      default: axpy_rows_pass<4, kN>(n, pass_weights, weights_stride, rows, next, stride, count, pass_y); break;
-    }
-  }
+    axpy_rows_pass<kQueries, kN>(n, weights + m * weights_stride, weights_stride, rows, next, stride, count,
+                                 y + m * n);
+  });
 }
 
 }  // namespace

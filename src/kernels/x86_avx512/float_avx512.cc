@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/kernels.h"
+#include "kernels/query_passes.h"
 
 namespace loom::kernels::avx512 {
 
@@ -214,7 +215,7 @@ void axpy_f16(int64_t n, float alpha, const uint16_t* x, float* y) { axpy(n, alp
 
 namespace {
 
-constexpr int kQueriesPerPass = 4;  // 4 accumulators each, with 4 key chunks: 20 registers
+static_assert(kQueriesPerPass == 4, "4 accumulators each, with 4 key chunks: 20 registers");
 
 // Prefetches row j of next_rows (n F16 elements), if there are next rows: the
 // block the caller visits next lies elsewhere in the pool (its block table
@@ -383,17 +384,12 @@ void dot_rows_pass(int64_t n, const float* q, const uint16_t* rows, const uint16
 
 void dot_f32_f16_rows(int64_t n, const float* q, int64_t queries, const uint16_t* rows, const uint16_t* next_rows,
                       size_t stride, int64_t count, float scale, float* scores, size_t scores_stride) {
-  for (int64_t m = 0; m < queries; m += kQueriesPerPass) {
-    const float* pass_q = q + m * n;
-    float* pass_scores = scores + m * scores_stride;
-    const uint16_t* pass_next = m == 0 ? next_rows : nullptr;  // the first pass fetches them
-    switch (std::min<int64_t>(kQueriesPerPass, queries - m)) {
-      case 1: dot_rows_pass<1>(n, pass_q, rows, pass_next, stride, count, scale, pass_scores, scores_stride); break;
-      case 2: dot_rows_pass<2>(n, pass_q, rows, pass_next, stride, count, scale, pass_scores, scores_stride); break;
-      case 3: dot_rows_pass<3>(n, pass_q, rows, pass_next, stride, count, scale, pass_scores, scores_stride); break;
-      default: dot_rows_pass<4>(n, pass_q, rows, pass_next, stride, count, scale, pass_scores, scores_stride); break;
-    }
-  }
+  in_query_passes(queries, [&](auto pass_queries, int64_t m) {
+    constexpr int kQueries = decltype(pass_queries)::value;
+    const uint16_t* next = m == 0 ? next_rows : nullptr;  // the first pass fetches them
+    dot_rows_pass<kQueries>(n, q + m * n, rows, next, stride, count, scale, scores + m * scores_stride,
+                            scores_stride);
+  });
 }
 
 namespace {
@@ -484,17 +480,11 @@ void axpy_rows_pass(int64_t n, const float* weights, size_t weights_stride, cons
 
 void axpy_f16_rows(int64_t n, const float* weights, size_t weights_stride, int64_t queries, const uint16_t* rows,
                    const uint16_t* next_rows, size_t stride, int64_t count, float* y) {
-  for (int64_t m = 0; m < queries; m += kQueriesPerPass) {
-    const float* pass_weights = weights + m * weights_stride;
-    float* pass_y = y + m * n;
+  in_query_passes(queries, [&](auto pass_queries, int64_t m) {
+    constexpr int kQueries = decltype(pass_queries)::value;
     const uint16_t* next = m == 0 ? next_rows : nullptr;  // the first pass fetches them
-    switch (std::min<int64_t>(kQueriesPerPass, queries - m)) {
-      case 1: axpy_rows_pass<1>(n, pass_weights, weights_stride, rows, next, stride, count, pass_y); break;
-      case 2: axpy_rows_pass<2>(n, pass_weights, weights_stride, rows, next, stride, count, pass_y); break;
-      case 3: axpy_rows_pass<3>(n, pass_weights, weights_stride, rows, next, stride, count, pass_y); break;
-      default: axpy_rows_pass<4>(n, pass_weights, weights_stride, rows, next, stride, count, pass_y); break;
-    }
-  }
+    axpy_rows_pass<kQueries>(n, weights + m * weights_stride, weights_stride, rows, next, stride, count, y + m * n);
+  });
 }
 
 double exp_shifted(float* x, int64_t n, float shift) {
