@@ -85,7 +85,8 @@ void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const flo
   const int64_t cols = w.cols;
 
   // 1. Convert every token row to the dot type once (F32 weights use X as is);
-  // panels also take each block's scale and offset correction (panels.h).
+  // Q8_0/Q4_0 panels also take each block's scale and offset correction
+  // (panels.h).
   const bool panels = w.layout == WeightLayout::kPanels;
   CHECK(!panels || table.panel_tile[slot(w.type)] != nullptr);
   for (const MatmulOutput& output : outputs) CHECK(!panels || output.w->rows % kPanelRows == 0);
@@ -99,7 +100,7 @@ void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const flo
     activation_stride = widened ? static_cast<size_t>(cols) * sizeof(float) : *activation_bytes;
     const size_t converted_bytes = (activation_stride * n_tokens + alignof(PanelActivation) - 1) /
                                    alignof(PanelActivation) * alignof(PanelActivation);
-    const size_t sums_bytes = panels && !widened ? sizeof(PanelActivation) * blocks * n_tokens : 0;
+    const size_t sums_bytes = panels && panel_needs_sums(w.type) ? sizeof(PanelActivation) * blocks * n_tokens : 0;
     auto* converted = static_cast<std::byte*>(scratch.get(converted_bytes + sums_bytes));
     if (sums_bytes > 0) sums = reinterpret_cast<PanelActivation*>(converted + converted_bytes);
     const auto quantize = table.quantize_row[slot(activation_type)];
@@ -115,7 +116,7 @@ void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const flo
           continue;
         }
         quantize(x + token * cols, row, cols);
-        if (panels) panel_activation_sums(w.type, row, cols, sums + token * blocks);
+        if (sums != nullptr) panel_activation_sums(w.type, row, cols, sums + token * blocks);
       }
     };
     if (n_tokens == 1) {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "base/half.h"
+#include "kernels/panels_k_quants.h"
 #include "tensor/dtype.h"
 
 namespace loom::kernels {
@@ -56,16 +57,34 @@ void repack_f16(const MatrixView& w, std::byte* out) {
 
 }  // namespace
 
-bool has_panel_layout(DType type) { return type == DType::kQ8_0 || type == DType::kQ4_0 || type == DType::kF16; }
+bool has_panel_layout(DType type) {
+  return type == DType::kQ8_0 || type == DType::kQ4_0 || type == DType::kQ4_K || type == DType::kQ6_K ||
+         type == DType::kF16;
+}
+
+bool panel_needs_sums(DType type) { return type == DType::kQ8_0 || type == DType::kQ4_0; }
 
 size_t panel_block_bytes(DType type) {
   CHECK(has_panel_layout(type));
-  return type == DType::kF16 ? kPanelRows * kQK8_0 * sizeof(uint16_t) : kPanelRows * row_block_bytes(type);
+  switch (type) {
+    case DType::kF16: return kPanelRows * kQK8_0 * sizeof(uint16_t);
+    case DType::kQ4_K: return kPanelRows * sizeof(tensor::BlockQ4_K);
+    case DType::kQ6_K: return kPanelRows * sizeof(tensor::BlockQ6_K);
+    default: return kPanelRows * row_block_bytes(type);
+  }
 }
 
 void repack_to_panels(const MatrixView& w, std::byte* out) {
   CHECK(has_panel_layout(w.type) && w.layout == WeightLayout::kRows && w.rows % kPanelRows == 0);
   if (w.type == DType::kF16) return repack_f16(w, out);
+  if (w.type == DType::kQ4_K || w.type == DType::kQ6_K) {
+    const auto repack = w.type == DType::kQ4_K ? k_panels::repack_q4_K : k_panels::repack_q6_K;
+    const size_t panel_bytes = kPanelRows * w.row_stride;
+    for (int64_t panel = 0; panel < w.rows / kPanelRows; ++panel) {
+      repack(static_cast<const std::byte*>(w.data) + panel * panel_bytes, w.row_stride, w.cols, out + panel * panel_bytes);
+    }
+    return;
+  }
   const int64_t blocks = w.cols / kQK8_0;
   const size_t block_bytes = row_block_bytes(w.type);
   const size_t panel_block = panel_block_bytes(w.type);
@@ -102,22 +121,28 @@ void repack_to_panels(const MatrixView& w, std::byte* out) {
 
 void unpack_panel_row(const MatrixView& panels, int64_t row, std::byte* out) {
   CHECK(panels.layout == WeightLayout::kPanels && row >= 0 && row < panels.rows);
-  if (panels.type == DType::kF16) {
-    const auto* columns = static_cast<const uint16_t*>(panels.data) + (row / kPanelRows) * kPanelRows * panels.cols;
+  const auto* panel = static_cast<const std::byte*>(panels.data) + (row / kPanelRows) * kPanelRows * panels.row_stride;
+  unpack_panel(panels.type, panels.cols, panel, static_cast<int>(row % kPanelRows), out);
+}
+
+void unpack_panel(DType type, int64_t n, const std::byte* panel, int r, std::byte* out) {
+  CHECK(has_panel_layout(type) && r >= 0 && r < kPanelRows);
+  if (type == DType::kF16) {
+    const auto* columns = reinterpret_cast<const uint16_t*>(panel);
     auto* target = reinterpret_cast<uint16_t*>(out);
-    for (int64_t i = 0; i < panels.cols; ++i) target[i] = columns[i * kPanelRows + row % kPanelRows];
+    for (int64_t i = 0; i < n; ++i) target[i] = columns[i * kPanelRows + r];
     return;
   }
-  const int64_t blocks = panels.cols / kQK8_0;
-  const size_t panel_block = panel_block_bytes(panels.type);
-  const int r = static_cast<int>(row % kPanelRows);
-  const auto* data = static_cast<const std::byte*>(panels.data);
+  if (type == DType::kQ4_K) return k_panels::unpack_q4_K(panel, n, r, out);
+  if (type == DType::kQ6_K) return k_panels::unpack_q6_K(panel, n, r, out);
+  const int64_t blocks = n / kQK8_0;
+  const size_t panel_block = panel_block_bytes(type);
   for (int64_t block = 0; block < blocks; ++block) {
-    const std::byte* source = data + ((row / kPanelRows) * blocks + block) * panel_block;
+    const std::byte* source = panel + block * panel_block;
     const auto* quants = reinterpret_cast<const uint8_t*>(source + kScaleBytes);
     uint16_t d;
     std::memcpy(&d, source + r * sizeof(uint16_t), sizeof d);
-    if (panels.type == DType::kQ8_0) {
+    if (type == DType::kQ8_0) {
       auto* target = reinterpret_cast<BlockQ8_0*>(out) + block;
       target->d = d;
       for (int element = 0; element < kQK8_0; ++element) {
@@ -137,6 +162,7 @@ void unpack_panel_row(const MatrixView& panels, int64_t row, std::byte* out) {
 }
 
 void panel_activation_sums(DType type, const void* activation_row, int64_t n, PanelActivation* out) {
+  CHECK(panel_needs_sums(type));
   const int32_t weight_offset = type == DType::kQ8_0 ? 128 : 8;
   const auto* blocks = static_cast<const BlockQ8_0*>(activation_row);
   for (int64_t block = 0; block < n / kQK8_0; ++block) {

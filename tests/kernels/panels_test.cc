@@ -1,6 +1,7 @@
 // Weight panels: repacking keeps every byte of every row; every ISA's panel
 // kernel gives the scalar reference's bits for 1..8 tokens; matmul on panels
-// agrees with matmul on rows within reordering error, for any thread count.
+// agrees with matmul on rows within reordering error (K-quants: exactly), for
+// any thread count.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -41,7 +42,15 @@ Matrix make_matrix(DType type, int64_t rows, int64_t cols, uint32_t seed) {
   return m;
 }
 
-// Q8_0 activation rows and their panel sums, as matmul prepares them.
+bool is_k_quant(DType type) { return type == DType::kQ4_K || type == DType::kQ6_K; }
+
+// Row widths to test: one block, an odd count of blocks, many.
+std::vector<int64_t> widths(DType type) {
+  if (is_k_quant(type)) return {256, 768, 1024};
+  return {32, 160, 1024};
+}
+
+// Activation rows in the dot type (and Q8_0/Q4_0 panel sums), as matmul prepares them.
 struct Activations {
   std::vector<std::byte> rows;
   std::vector<PanelActivation> sums;
@@ -61,6 +70,12 @@ Activations make_activations(DType weight_type, int64_t tokens, int64_t cols, ui
     }
     return a;
   }
+  if (is_k_quant(weight_type)) {
+    a.stride = testing::bytes_for(DType::kQ8_K, cols);
+    a.rows.resize(a.stride * tokens);
+    for (int64_t t = 0; t < tokens; ++t) reference::quantize_row_q8_K(x.data() + t * cols, a.rows.data() + t * a.stride, cols);
+    return a;
+  }
   a.stride = testing::bytes_for(DType::kQ8_0, cols);
   a.rows.resize(a.stride * tokens);
   a.sums.resize(static_cast<size_t>(tokens * cols / 32));
@@ -71,9 +86,11 @@ Activations make_activations(DType weight_type, int64_t tokens, int64_t cols, ui
   return a;
 }
 
+constexpr DType kPanelTypes[] = {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kF16};
+
 TEST(Panels, RepackingKeepsEveryRow) {
-  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kF16}) {
-    for (int64_t cols : {32, 96, 256}) {
+  for (DType type : kPanelTypes) {
+    for (int64_t cols : widths(type)) {
       const Matrix m = make_matrix(type, 48, cols, 7);
       ASSERT_EQ(m.panels.size(), m.rows.size());
       EXPECT_NE(m.panels, m.rows);  // the layout does change
@@ -88,8 +105,8 @@ TEST(Panels, RepackingKeepsEveryRow) {
 }
 
 TEST(Panels, EveryIsaGivesTheReferenceBits) {
-  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kF16}) {
-    for (int64_t cols : {32, 160, 1024}) {  // one block, an odd count, many
+  for (DType type : kPanelTypes) {
+    for (int64_t cols : widths(type)) {
       const Matrix m = make_matrix(type, kTilePanels * kPanelRows, cols, 11);
       const Activations a = make_activations(type, kPanelTokens, cols, 12);
       const size_t panel_stride = kPanelRows * m.row_view.row_stride;
@@ -104,10 +121,7 @@ TEST(Panels, EveryIsaGivesTheReferenceBits) {
                     .y_stride = y_stride});
             return y;
           };
-          const std::vector<float> expected =
-              run(type == DType::kQ8_0   ? reference::panel_tile_q8_0
-                  : type == DType::kQ4_0 ? reference::panel_tile_q4_0
-                                         : reference::panel_tile_f16);
+          const std::vector<float> expected = run((*kernels_for(Isa::kScalar))->panel_tile[slot(type)]);
           // The reference is itself checked against the row layout's kernels
           // (MatmulOnPanelsAgreesWithRows); here every element must be written.
           for (float v : expected) ASSERT_NE(v, -1.0f);
@@ -133,7 +147,9 @@ TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
   };
   for (const Problem& p : {Problem{DType::kQ8_0, 64, 256, 1}, Problem{DType::kQ8_0, 48, 96, 19},
                            Problem{DType::kQ4_0, 80, 320, 1}, Problem{DType::kQ4_0, 32, 160, 13},
-                           Problem{DType::kF16, 32, 200, 1}, Problem{DType::kF16, 48, 77, 11}}) {
+                           Problem{DType::kF16, 32, 200, 1}, Problem{DType::kF16, 48, 77, 11},
+                           Problem{DType::kQ4_K, 64, 512, 1}, Problem{DType::kQ4_K, 48, 256, 13},
+                           Problem{DType::kQ6_K, 32, 768, 1}, Problem{DType::kQ6_K, 48, 256, 19}}) {
     const Matrix m = make_matrix(p.type, p.rows, p.cols, 21);
     const std::vector<float> x = random_values(p.tokens * p.cols, 22);
     const std::string where = std::string(dtype_name(p.type)) + " " + std::to_string(p.rows) + "x" +
@@ -151,6 +167,10 @@ TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
       matmul(one, m.panel_view, x.data(), p.tokens, on_panels.data(), scratch);
       matmul(three, m.panel_view, x.data(), p.tokens, on_panels_3.data(), scratch);
       EXPECT_EQ(on_panels, on_panels_3) << where;
+      if (is_k_quant(p.type)) {  // both are vec_dot's bits (panels.h)
+        EXPECT_EQ(on_panels, on_rows) << where << " isa " << isa_name(isa);
+        continue;
+      }
       for (int64_t t = 0; t < p.tokens; ++t) {
         if (q8_activations) {
           reference::quantize_row_q8_0(x.data() + t * p.cols, q.data(), p.cols);
@@ -174,13 +194,15 @@ TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
 
 TEST(Panels, SharedInputMatmulHasTheBitsOfSeparateMatmuls) {
   const Isa original = kernels().isa;
-  for (DType type : {DType::kQ8_0, DType::kQ4_0, DType::kF16}) {
+  for (DType type : kPanelTypes) {
     // Three matrices of one width (q/k/v-like), then one of another type: the
     // mixed call falls back to one matmul each.
-    const Matrix q = make_matrix(type, 64, 96, 31), k = make_matrix(type, 32, 96, 32), v = make_matrix(type, 32, 96, 33);
-    const Matrix other = make_matrix(type == DType::kF16 ? DType::kQ8_0 : DType::kF16, 16, 96, 34);
+    const int64_t cols = is_k_quant(type) ? 256 : 96;
+    const Matrix q = make_matrix(type, 64, cols, 31), k = make_matrix(type, 32, cols, 32);
+    const Matrix v = make_matrix(type, 32, cols, 33);
+    const Matrix other = make_matrix(type == DType::kF16 ? DType::kQ8_0 : DType::kF16, 16, cols, 34);
     for (int64_t tokens : {1, 11}) {
-      const std::vector<float> x = random_values(tokens * 96, 35);
+      const std::vector<float> x = random_values(tokens * cols, 35);
       for (Isa isa : testing::supported_isas()) {
         ASSERT_TRUE(select_isa(isa).ok());
         ThreadPool pool(2);

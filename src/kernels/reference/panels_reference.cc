@@ -2,6 +2,8 @@
 // computes (panels.h), element by element.
 #include <cmath>
 #include <cstring>
+#include <type_traits>
+#include <vector>
 
 #include "base/half.h"
 #include "kernels/panels.h"
@@ -60,6 +62,20 @@ void one_panel_f16(const PanelTile& tile) {
   }
 }
 
+// Q4_K and Q6_K: vec_dot on each row of the panel, unpacked (panels.h).
+template <DType kType>
+void one_panel_k_quant(const PanelTile& tile) {
+  using Block = std::conditional_t<kType == DType::kQ4_K, tensor::BlockQ4_K, tensor::BlockQ6_K>;
+  const auto vec_dot = kType == DType::kQ4_K ? vec_dot_q4_K_q8_K : vec_dot_q6_K_q8_K;
+  std::vector<std::byte> row(static_cast<size_t>(tile.n / tensor::kQK_K) * sizeof(Block));
+  for (int r = 0; r < kPanelRows; ++r) {
+    unpack_panel(kType, tile.n, tile.panel, r, row.data());
+    for (int t = 0; t < tile.tokens; ++t) {
+      tile.y[t * tile.y_stride + r] = vec_dot(tile.n, row.data(), tile.activations + t * tile.activation_stride);
+    }
+  }
+}
+
 // The panels of a tile, one after another (each element's operations do not
 // depend on the panel count).
 void each_panel(const PanelTile& tile, void (*kernel)(const PanelTile&)) {
@@ -77,5 +93,7 @@ void each_panel(const PanelTile& tile, void (*kernel)(const PanelTile&)) {
 void panel_tile_f16(const PanelTile& tile) { each_panel(tile, one_panel_f16); }
 void panel_tile_q8_0(const PanelTile& tile) { each_panel(tile, one_panel<DType::kQ8_0>); }
 void panel_tile_q4_0(const PanelTile& tile) { each_panel(tile, one_panel<DType::kQ4_0>); }
+void panel_tile_q4_K(const PanelTile& tile) { each_panel(tile, one_panel_k_quant<DType::kQ4_K>); }
+void panel_tile_q6_K(const PanelTile& tile) { each_panel(tile, one_panel_k_quant<DType::kQ6_K>); }
 
 }  // namespace loom::kernels::reference

@@ -50,6 +50,9 @@ void dequantize_row_q8_K(const void* x, float* y, int64_t n);
 void quantize_row_q8_K(const float* x, void* y, int64_t n);
 float vec_dot_q4_K_q8_K(int64_t n, const void* weight_row, const void* activation_row);
 float vec_dot_q6_K_q8_K(int64_t n, const void* weight_row, const void* activation_row);
+// Panels of Q4_K / Q6_K weights (kernels/panels.h) times Q8_K activations.
+void panel_tile_q4_K(const PanelTile& tile);
+void panel_tile_q6_K(const PanelTile& tile);
 
 // Unpacks the 6-bit scale and min of sub-block j (0..7) from a Q4_K block's
 // 12 packed bytes (GGML's get_scale_min_k4).

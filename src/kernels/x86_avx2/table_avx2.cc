@@ -30,6 +30,8 @@ void fill_table(KernelTable& table) {
   table.quantize_row[q8_k] = quantize_row_q8_K;
   table.vec_dot[q4_k] = vec_dot_q4_K_q8_K;
   table.vec_dot[q6_k] = vec_dot_q6_K_q8_K;
+  table.panel_tile[q4_k] = panel_tile_q4_K;
+  table.panel_tile[q6_k] = panel_tile_q6_K;
   table.dot_f32 = dot_f32;
   table.dot_f32_f16 = dot_f32_f16;
   table.axpy_f32 = axpy_f32;

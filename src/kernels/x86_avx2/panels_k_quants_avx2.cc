@@ -1,0 +1,278 @@
+// AVX2 panel kernels for Q4_K and Q6_K weights (kernels/panels.h) times Q8_K
+// activations. As for Q4_0 (panels_avx2.cc), a panel's 16 rows are two halves
+// of 8, one row per 32-bit lane; a 4-element dot product for 8 rows is
+// vpmaddubsw (unsigned weight bytes times signed activation bytes) into 16-bit
+// pair sums, then vpmaddwd. Here that vpmaddwd multiplies by the rows' 6- or
+// 8-bit sub-block scale (in both 16-bit halves of each lane) instead of by
+// ones, so each super-block's scaled integer sum is exact:
+//  - Q4_K: per 32-element sub-block, eight pair sums of nibbles (at most
+//    8 * 2 * 15 * 127 = 30480) add up in 16 bits, then one vpmaddwd by the
+//    scale; the mins take sum_j min_j * (bsums[2j] + bsums[2j+1]), one
+//    vpmaddwd per sub-block against the activation's two 16-element sums;
+//  - Q6_K: quants are used unsigned (0..63), two pair sums at a time (at most
+//    2 * 2 * 63 * 127 = 32004), and the -32 offset comes back through
+//    sum_g scale_g * bsums[g].
+// Then each super-block is scaled in vec_dot's order (d * float(sum), then
+// dmin * float(mins) subtracted for Q4_K): the reference's bits.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/panels.h"
+#include "kernels/panels_k_quants.h"
+#include "kernels/x86_avx2/avx2.h"
+#include "tensor/dtype.h"
+
+namespace loom::kernels::avx2 {
+namespace {
+
+using tensor::BlockQ8_K;
+using tensor::kQK_K;
+
+enum class KFormat { kQ4_K, kQ6_K };
+
+constexpr int kHalfRows = kPanelRows / 2;
+// Super-blocks per range when a tile takes several passes, so that the passes
+// after the first read the range's weights from L1 (2 panels x 2 super-blocks
+// of Q6_K are 13 KB).
+constexpr int64_t kRangeBlocks = 2;
+
+template <KFormat kFormat>
+constexpr size_t kBlockBytes = kFormat == KFormat::kQ4_K ? 2304 : 3360;
+
+inline __m256i load(const std::byte* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+inline __m256i broadcast4(const void* bytes) {
+  int32_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  return _mm256_set1_epi32(word);
+}
+
+// Keeps a chain of adds in the order written (see panels_avx2.cc: GCC
+// otherwise reassociates them into trees that spill).
+inline void keep_in_order(__m256i& sum) { __asm__("" : "+x"(sum)); }
+
+// vpshufb masks over 4 bytes per row (one row per 32-bit lane): byte i of
+// each lane into the low byte of both 16-bit halves, zero-extended (kSpread)
+// or into both bytes of both halves (kRepeat), or bytes i and i + 1 into both
+// bytes of the low and the high half (kPair); an arithmetic shift right by 8
+// then sign-extends the last two.
+alignas(32) constexpr uint8_t kSpread[4][32] = {
+#define LOOM_LANES(a, b, c, d) a, b, c, d, a + 4, b + 4, c + 4, d + 4, a + 8, b + 8, c + 8, d + 8, a + 12, b + 12, c + 12, d + 12
+    {LOOM_LANES(0, 0x80, 0, 0x80), LOOM_LANES(0, 0x80, 0, 0x80)},
+    {LOOM_LANES(1, 0x80, 1, 0x80), LOOM_LANES(1, 0x80, 1, 0x80)},
+    {LOOM_LANES(2, 0x80, 2, 0x80), LOOM_LANES(2, 0x80, 2, 0x80)},
+    {LOOM_LANES(3, 0x80, 3, 0x80), LOOM_LANES(3, 0x80, 3, 0x80)},
+};
+alignas(32) constexpr uint8_t kRepeat[4][32] = {
+    {LOOM_LANES(0, 0, 0, 0), LOOM_LANES(0, 0, 0, 0)},
+    {LOOM_LANES(1, 1, 1, 1), LOOM_LANES(1, 1, 1, 1)},
+    {LOOM_LANES(2, 2, 2, 2), LOOM_LANES(2, 2, 2, 2)},
+    {LOOM_LANES(3, 3, 3, 3), LOOM_LANES(3, 3, 3, 3)},
+};
+alignas(32) constexpr uint8_t kPair[2][32] = {
+    {LOOM_LANES(0, 0, 1, 1), LOOM_LANES(0, 0, 1, 1)},
+    {LOOM_LANES(2, 2, 3, 3), LOOM_LANES(2, 2, 3, 3)},
+};
+#undef LOOM_LANES
+
+inline __m256i shuffle(__m256i bytes, const uint8_t (&mask)[32]) {
+  return _mm256_shuffle_epi8(bytes, _mm256_load_si256(reinterpret_cast<const __m256i*>(mask)));
+}
+
+// The 6-bit scales (scales = true) or mins of sub-blocks 0-3 (low) and 4-7
+// (high) of a Q4_K half: byte j % 4 of each row's lane (GGUF's packing).
+struct SixBit {
+  __m256i low, high;
+};
+
+inline SixBit q4_K_six_bit(const std::byte* base, size_t offset, bool scales) {
+  using namespace k_panels;
+  const __m256i a = load(base + kQ4KScales + offset), b = load(base + kQ4KScales + 64 + offset);
+  const __m256i c = load(base + kQ4KScales + 128 + offset);
+  const __m256i six = _mm256_set1_epi8(0x3f), top = _mm256_set1_epi8(0x30), nibble = _mm256_set1_epi8(0x0f);
+  // Bits 4-5 of values 4-7 are the top two bits of bytes 0-3 of a (scales) or b (mins).
+  const __m256i first = scales ? a : b;
+  const __m256i low_bits = scales ? c : _mm256_srli_epi32(c, 4);
+  return {_mm256_and_si256(first, six),
+          _mm256_or_si256(_mm256_and_si256(low_bits, nibble), _mm256_and_si256(_mm256_srli_epi32(first, 2), top))};
+}
+
+// The tile's 8-row half `half` (0, 1 in the first panel; 2, 3 in the second).
+struct Half {
+  const std::byte* panel;
+  size_t offset;  // bytes of this half within a 64-byte group of 16 rows
+};
+
+inline Half half_of(const PanelTile& tile, int half) {
+  return {tile.panel + (half / 2) * tile.panel_stride, static_cast<size_t>(half % 2) * 32};
+}
+
+// One half times kTokens tokens, one super-block: the exact integer sums.
+template <int kTokens>
+inline void q4_K_sums(const std::byte* base, size_t offset, const BlockQ8_K* const* activations, int64_t block,
+                      __m256i* scaled) {
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  const SixBit scales = q4_K_six_bit(base, offset, true);
+#pragma GCC unroll 4
+  for (int t = 0; t < kTokens; ++t) scaled[t] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) {
+    __m256i pair_sums[kTokens];
+#pragma GCC unroll 4
+    for (int t = 0; t < kTokens; ++t) pair_sums[t] = _mm256_setzero_si256();
+    const std::byte* quants = base + k_panels::kQ4KQuants + j * 256 + offset;
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; ++c) {
+      const __m256i packed = load(quants + 64 * c);
+      const __m256i low = _mm256_and_si256(packed, nibble);
+      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
+#pragma GCC unroll 4
+      for (int t = 0; t < kTokens; ++t) {
+        const int8_t* a = activations[t][block].qs + 32 * j + 8 * c;
+        // Saturating adds, which never saturate here, and which GCC keeps in order.
+        pair_sums[t] = _mm256_adds_epi16(pair_sums[t], _mm256_maddubs_epi16(low, broadcast4(a)));
+        pair_sums[t] = _mm256_adds_epi16(pair_sums[t], _mm256_maddubs_epi16(high, broadcast4(a + 4)));
+      }
+    }
+    const __m256i scale = shuffle(j < 4 ? scales.low : scales.high, kSpread[j % 4]);
+#pragma GCC unroll 4
+    for (int t = 0; t < kTokens; ++t) {
+      scaled[t] = _mm256_add_epi32(scaled[t], _mm256_madd_epi16(pair_sums[t], scale));
+      keep_in_order(scaled[t]);
+    }
+  }
+}
+
+template <int kTokens>
+inline void q6_K_sums(const std::byte* base, size_t offset, const BlockQ8_K* const* activations, int64_t block,
+                      __m256i* scaled) {
+  using namespace k_panels;
+  const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);
+#pragma GCC unroll 4
+  for (int t = 0; t < kTokens; ++t) scaled[t] = _mm256_setzero_si256();
+#pragma GCC unroll 16
+  for (int g = 0; g < 16; ++g) {  // 16-element groups: sub-block g / 2, chunk pair g % 2
+    const int j = g / 2, h = g % 2;
+    const __m256i scale = _mm256_srai_epi16(shuffle(load(base + kQ6KScales + 64 * (g / 4) + offset), kRepeat[g % 4]), 8);
+    const __m256i high = load(base + kQ6KHigh + (2 * j + h) * 64 + offset);
+#pragma GCC unroll 2
+    for (int pair = 0; pair < 2; ++pair) {
+      const __m256i packed = load(base + kQ6KLow + (4 * j + 2 * h + pair) * 64 + offset);
+      // Elements 16h + 8 pair + 0..3 and + 4..7: high bits 2s..2s+1 with s = 2 pair and 2 pair + 1.
+      const __m256i high0 = pair == 0 ? _mm256_slli_epi16(high, 4) : high;
+      const __m256i high1 = pair == 0 ? _mm256_slli_epi16(high, 2) : _mm256_srli_epi16(high, 2);
+      const __m256i q0 = _mm256_or_si256(_mm256_and_si256(packed, nibble), _mm256_and_si256(high0, top));
+      const __m256i q1 =
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble), _mm256_and_si256(high1, top));
+#pragma GCC unroll 4
+      for (int t = 0; t < kTokens; ++t) {
+        const int8_t* a = activations[t][block].qs + 16 * g + 8 * pair;
+        const __m256i pair_sums =
+            _mm256_adds_epi16(_mm256_maddubs_epi16(q0, broadcast4(a)), _mm256_maddubs_epi16(q1, broadcast4(a + 4)));
+        scaled[t] = _mm256_add_epi32(scaled[t], _mm256_madd_epi16(pair_sums, scale));
+        keep_in_order(scaled[t]);
+      }
+    }
+  }
+}
+
+// kTokens tokens times `halves` halves (from first_half) over super-blocks
+// [first_block, end_block). The running sums live in y: a range that does not
+// start at block 0 continues from what the range before it left there, so a
+// tile computed in ranges has every element's operations in the same order.
+template <KFormat kFormat, int kTokens>
+void k_quant_tile_fixed(const PanelTile& tile, int first_half, int halves, int64_t first_block, int64_t end_block) {
+  static_assert(kTokens <= 4, "sums and pair sums must fit in 16 registers");
+  constexpr size_t kBytes = kBlockBytes<kFormat>;
+  const BlockQ8_K* activations[kTokens];
+#pragma GCC unroll 4
+  for (int t = 0; t < kTokens; ++t) {
+    activations[t] = reinterpret_cast<const BlockQ8_K*>(tile.activations + t * tile.activation_stride);
+  }
+  for (int64_t block = first_block; block < end_block; ++block) {
+    if constexpr (kTokens == 1) {
+      // One token is bandwidth-bound: ask for each panel's next super-block
+      // while this one is computed (see panels_avx2.cc).
+      for (int p = 0; p < (halves + 1) / 2; ++p) {
+        const auto* ahead = reinterpret_cast<const char*>(tile.panel + p * tile.panel_stride + (block + 1) * kBytes);
+        for (size_t line = 0; line < kBytes; line += 64) _mm_prefetch(ahead + line, _MM_HINT_T0);
+      }
+    }
+    for (int h = first_half; h < first_half + halves; ++h) {
+      const Half half = half_of(tile, h);
+      const std::byte* base = half.panel + block * kBytes;
+      __m256i scaled[kTokens];
+      if constexpr (kFormat == KFormat::kQ4_K) {
+        q4_K_sums<kTokens>(base, half.offset, activations, block, scaled);
+      } else {
+        q6_K_sums<kTokens>(base, half.offset, activations, block, scaled);
+      }
+      const __m256 d_weights = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + half.offset / 2)));
+#pragma GCC unroll 4
+      for (int t = 0; t < kTokens; ++t) {
+        float* y = tile.y + t * tile.y_stride + h * kHalfRows;
+        const BlockQ8_K& a = activations[t][block];
+        const __m256 d = _mm256_mul_ps(d_weights, _mm256_set1_ps(a.d));
+        __m256 acc = block == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y);
+        if constexpr (kFormat == KFormat::kQ4_K) {
+          acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(scaled[t])));
+          const SixBit mins = q4_K_six_bit(base, half.offset, false);
+          __m256i min_sum = _mm256_setzero_si256();
+#pragma GCC unroll 8
+          for (int j = 0; j < 8; ++j) {
+            const __m256i min = shuffle(j < 4 ? mins.low : mins.high, kSpread[j % 4]);
+            min_sum = _mm256_add_epi32(min_sum, _mm256_madd_epi16(min, broadcast4(a.bsums + 2 * j)));
+          }
+          const __m256 d_mins = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 32 + half.offset / 2)));
+          acc = _mm256_sub_ps(acc, _mm256_mul_ps(_mm256_mul_ps(d_mins, _mm256_set1_ps(a.d)), _mm256_cvtepi32_ps(min_sum)));
+        } else {
+          __m256i offset = _mm256_setzero_si256();
+#pragma GCC unroll 8
+          for (int g = 0; g < 16; g += 2) {
+            const __m256i scales = load(base + k_panels::kQ6KScales + 64 * (g / 4) + half.offset);
+            const __m256i pair = _mm256_srai_epi16(shuffle(scales, kPair[(g % 4) / 2]), 8);
+            offset = _mm256_add_epi32(offset, _mm256_madd_epi16(pair, broadcast4(a.bsums + g)));
+          }
+          const __m256i total = _mm256_sub_epi32(scaled[t], _mm256_slli_epi32(offset, 5));
+          acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(total)));
+        }
+        _mm256_storeu_ps(y, acc);
+      }
+    }
+  }
+}
+
+static_assert(kPanelTokens == 8 && kTilePanels == 2, "panel_tile dispatches 1..8 tokens, 1..2 panels");
+
+// One token: every half of the tile in one pass (one weight stream). Several
+// tokens: one half times up to four tokens per pass, range by range, so the
+// passes after the first read the range's weights from L1.
+template <KFormat kFormat>
+void k_quant_tile(const PanelTile& tile) {
+  const int64_t blocks = tile.n / kQK_K;
+  if (tile.tokens == 1) return k_quant_tile_fixed<kFormat, 1>(tile, 0, 2 * tile.panels, 0, blocks);
+  for (int64_t begin = 0; begin < blocks; begin += kRangeBlocks) {
+    const int64_t end = std::min(blocks, begin + kRangeBlocks);
+    for (int first = 0; first < tile.tokens; first += 4) {
+      PanelTile part = tile;
+      part.activations = tile.activations + first * tile.activation_stride;
+      part.tokens = std::min(4, tile.tokens - first);
+      part.y = tile.y + first * tile.y_stride;
+      for (int half = 0; half < 2 * tile.panels; ++half) {
+        switch (part.tokens) {
+          case 1: k_quant_tile_fixed<kFormat, 1>(part, half, 1, begin, end); break;
+          case 2: k_quant_tile_fixed<kFormat, 2>(part, half, 1, begin, end); break;
+          case 3: k_quant_tile_fixed<kFormat, 3>(part, half, 1, begin, end); break;
+          default: k_quant_tile_fixed<kFormat, 4>(part, half, 1, begin, end); break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void panel_tile_q4_K(const PanelTile& tile) { k_quant_tile<KFormat::kQ4_K>(tile); }
+void panel_tile_q6_K(const PanelTile& tile) { k_quant_tile<KFormat::kQ6_K>(tile); }
+
+}  // namespace loom::kernels::avx2
