@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/engine_options.h"
@@ -32,6 +36,24 @@ Spread spread(std::vector<double> values) {
   const size_t n = values.size();
   const double median = n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
   return {median, values.front(), values.back()};
+}
+
+// The layers' matrix types, most bytes first: "q4_0", or "q4_K+q6_K" for a
+// Q4_K_M file.
+std::string weight_types(const model::ModelWeights& weights) {
+  std::vector<std::pair<double, tensor::DType>> bytes;
+  for (const model::LayerWeights& l : weights.layers) {
+    for (const kernels::MatrixView* m : {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up,
+                                         &l.ffn_down}) {
+      auto it = std::ranges::find(bytes, m->type, &std::pair<double, tensor::DType>::second);
+      if (it == bytes.end()) it = bytes.insert(bytes.end(), {0.0, m->type});
+      it->first += static_cast<double>(m->rows) * static_cast<double>(m->row_stride);
+    }
+  }
+  std::ranges::sort(bytes, std::greater<>());
+  std::string names;
+  for (const auto& [size, type] : bytes) names += (names.empty() ? "" : "+") + std::string(tensor::dtype_name(type));
+  return names;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -77,7 +99,7 @@ Status run_perf(const PerfOptions& options) {
   getrusage(RUSAGE_SELF, &usage);
   const Spread p = spread(prefill), d = spread(decode);
   const std::string isa(isa_name(kernels::kernels().isa));
-  const std::string type(tensor::dtype_name(model->weights().layers.front().ffn_down.type));
+  const std::string type = weight_types(model->weights());
   if (options.json) {
     std::printf(
         "{\"engine\":\"loom\",\"model\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"isa\":\"%s\",\"prompt_tokens\":%d,"

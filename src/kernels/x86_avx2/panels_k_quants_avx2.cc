@@ -97,6 +97,19 @@ inline SixBit q4_K_six_bit(const std::byte* base, size_t offset, bool scales) {
           _mm256_or_si256(_mm256_and_si256(low_bits, nibble), _mm256_and_si256(_mm256_srli_epi32(first, 2), top))};
 }
 
+// One token is bandwidth-bound: while a panel's first half computes a
+// super-block, it asks for the panel's next super-block, slice `step` of
+// `steps` at a time. A burst of all of it at once stalled on the few
+// outstanding misses a core can track (a fifth of the Q4_K kernel's time).
+template <size_t kBytes>
+inline void prefetch_slice(const std::byte* ahead, int step, int steps) {
+  if (ahead == nullptr) return;
+  constexpr size_t kLines = (kBytes + 63) / 64;
+  for (size_t line = kLines * step / steps; line < kLines * (step + 1) / steps; ++line) {
+    _mm_prefetch(reinterpret_cast<const char*>(ahead) + 64 * line, _MM_HINT_T0);
+  }
+}
+
 // The tile's 8-row half `half` (0, 1 in the first panel; 2, 3 in the second).
 struct Half {
   const std::byte* panel;
@@ -107,82 +120,121 @@ inline Half half_of(const PanelTile& tile, int half) {
   return {tile.panel + (half / 2) * tile.panel_stride, static_cast<size_t>(half % 2) * 32};
 }
 
-// One half times kTokens tokens, one super-block: the exact integer sums.
-template <int kTokens>
+// kHalves halves of one panel (from the one at byte `offset` of each 64-byte
+// group) times kTokens tokens, one super-block: the exact integer sums. Two
+// halves share each activation broadcast.
+template <int kHalves, int kTokens>
 inline void q4_K_sums(const std::byte* base, size_t offset, const BlockQ8_K* const* activations, int64_t block,
-                      __m256i* scaled) {
+                      const std::byte* ahead, __m256i (&scaled)[kHalves][kTokens]) {
   const __m256i nibble = _mm256_set1_epi8(0x0f);
-  const SixBit scales = q4_K_six_bit(base, offset, true);
+  SixBit scales[kHalves];
+#pragma GCC unroll 2
+  for (int h = 0; h < kHalves; ++h) {
+    scales[h] = q4_K_six_bit(base, offset + 32 * h, true);
 #pragma GCC unroll 4
-  for (int t = 0; t < kTokens; ++t) scaled[t] = _mm256_setzero_si256();
+    for (int t = 0; t < kTokens; ++t) scaled[h][t] = _mm256_setzero_si256();
+  }
 #pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) {
-    __m256i pair_sums[kTokens];
+    prefetch_slice<kBlockBytes<KFormat::kQ4_K>>(ahead, j, 8);
+    __m256i pair_sums[kHalves][kTokens];
+#pragma GCC unroll 2
+    for (int h = 0; h < kHalves; ++h) {
 #pragma GCC unroll 4
-    for (int t = 0; t < kTokens; ++t) pair_sums[t] = _mm256_setzero_si256();
+      for (int t = 0; t < kTokens; ++t) pair_sums[h][t] = _mm256_setzero_si256();
+    }
     const std::byte* quants = base + k_panels::kQ4KQuants + j * 256 + offset;
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
-      const __m256i packed = load(quants + 64 * c);
-      const __m256i low = _mm256_and_si256(packed, nibble);
-      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
+      __m256i low[kHalves], high[kHalves];
+#pragma GCC unroll 2
+      for (int h = 0; h < kHalves; ++h) {
+        const __m256i packed = load(quants + 64 * c + 32 * h);
+        low[h] = _mm256_and_si256(packed, nibble);
+        high[h] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble);
+      }
 #pragma GCC unroll 4
       for (int t = 0; t < kTokens; ++t) {
         const int8_t* a = activations[t][block].qs + 32 * j + 8 * c;
-        // Saturating adds, which never saturate here, and which GCC keeps in order.
-        pair_sums[t] = _mm256_adds_epi16(pair_sums[t], _mm256_maddubs_epi16(low, broadcast4(a)));
-        pair_sums[t] = _mm256_adds_epi16(pair_sums[t], _mm256_maddubs_epi16(high, broadcast4(a + 4)));
+        const __m256i a_low = broadcast4(a), a_high = broadcast4(a + 4);
+#pragma GCC unroll 2
+        for (int h = 0; h < kHalves; ++h) {
+          // Saturating adds, which never saturate here, and which GCC keeps in order.
+          pair_sums[h][t] = _mm256_adds_epi16(pair_sums[h][t], _mm256_maddubs_epi16(low[h], a_low));
+          pair_sums[h][t] = _mm256_adds_epi16(pair_sums[h][t], _mm256_maddubs_epi16(high[h], a_high));
+        }
       }
     }
-    const __m256i scale = shuffle(j < 4 ? scales.low : scales.high, kSpread[j % 4]);
+#pragma GCC unroll 2
+    for (int h = 0; h < kHalves; ++h) {
+      const __m256i scale = shuffle(j < 4 ? scales[h].low : scales[h].high, kSpread[j % 4]);
 #pragma GCC unroll 4
-    for (int t = 0; t < kTokens; ++t) {
-      scaled[t] = _mm256_add_epi32(scaled[t], _mm256_madd_epi16(pair_sums[t], scale));
-      keep_in_order(scaled[t]);
+      for (int t = 0; t < kTokens; ++t) {
+        scaled[h][t] = _mm256_add_epi32(scaled[h][t], _mm256_madd_epi16(pair_sums[h][t], scale));
+        keep_in_order(scaled[h][t]);
+      }
     }
   }
 }
 
-template <int kTokens>
+template <int kHalves, int kTokens>
 inline void q6_K_sums(const std::byte* base, size_t offset, const BlockQ8_K* const* activations, int64_t block,
-                      __m256i* scaled) {
+                      const std::byte* ahead, __m256i (&scaled)[kHalves][kTokens]) {
   using namespace k_panels;
   const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);
+#pragma GCC unroll 2
+  for (int h = 0; h < kHalves; ++h) {
 #pragma GCC unroll 4
-  for (int t = 0; t < kTokens; ++t) scaled[t] = _mm256_setzero_si256();
+    for (int t = 0; t < kTokens; ++t) scaled[h][t] = _mm256_setzero_si256();
+  }
 #pragma GCC unroll 16
   for (int g = 0; g < 16; ++g) {  // 16-element groups: sub-block g / 2, chunk pair g % 2
-    const int j = g / 2, h = g % 2;
-    const __m256i scale = _mm256_srai_epi16(shuffle(load(base + kQ6KScales + 64 * (g / 4) + offset), kRepeat[g % 4]), 8);
-    const __m256i high = load(base + kQ6KHigh + (2 * j + h) * 64 + offset);
+    const int j = g / 2, chunks = g % 2;
+    prefetch_slice<kBlockBytes<KFormat::kQ6_K>>(ahead, g, 16);
+    __m256i scale[kHalves], high[kHalves];
+#pragma GCC unroll 2
+    for (int h = 0; h < kHalves; ++h) {
+      const __m256i scales = load(base + kQ6KScales + 64 * (g / 4) + offset + 32 * h);
+      scale[h] = _mm256_srai_epi16(shuffle(scales, kRepeat[g % 4]), 8);
+      high[h] = load(base + kQ6KHigh + (2 * j + chunks) * 64 + offset + 32 * h);
+    }
 #pragma GCC unroll 2
     for (int pair = 0; pair < 2; ++pair) {
-      const __m256i packed = load(base + kQ6KLow + (4 * j + 2 * h + pair) * 64 + offset);
-      // Elements 16h + 8 pair + 0..3 and + 4..7: high bits 2s..2s+1 with s = 2 pair and 2 pair + 1.
-      const __m256i high0 = pair == 0 ? _mm256_slli_epi16(high, 4) : high;
-      const __m256i high1 = pair == 0 ? _mm256_slli_epi16(high, 2) : _mm256_srli_epi16(high, 2);
-      const __m256i q0 = _mm256_or_si256(_mm256_and_si256(packed, nibble), _mm256_and_si256(high0, top));
-      const __m256i q1 =
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble), _mm256_and_si256(high1, top));
+      __m256i q0[kHalves], q1[kHalves];
+#pragma GCC unroll 2
+      for (int h = 0; h < kHalves; ++h) {
+        const __m256i packed = load(base + kQ6KLow + (4 * j + 2 * chunks + pair) * 64 + offset + 32 * h);
+        // Elements 16 chunks + 8 pair + 0..3 and + 4..7: high bits 2s..2s+1, s = 2 pair and 2 pair + 1.
+        const __m256i high0 = pair == 0 ? _mm256_slli_epi16(high[h], 4) : high[h];
+        const __m256i high1 = pair == 0 ? _mm256_slli_epi16(high[h], 2) : _mm256_srli_epi16(high[h], 2);
+        q0[h] = _mm256_or_si256(_mm256_and_si256(packed, nibble), _mm256_and_si256(high0, top));
+        q1[h] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble), _mm256_and_si256(high1, top));
+      }
 #pragma GCC unroll 4
       for (int t = 0; t < kTokens; ++t) {
         const int8_t* a = activations[t][block].qs + 16 * g + 8 * pair;
-        const __m256i pair_sums =
-            _mm256_adds_epi16(_mm256_maddubs_epi16(q0, broadcast4(a)), _mm256_maddubs_epi16(q1, broadcast4(a + 4)));
-        scaled[t] = _mm256_add_epi32(scaled[t], _mm256_madd_epi16(pair_sums, scale));
-        keep_in_order(scaled[t]);
+        const __m256i a0 = broadcast4(a), a1 = broadcast4(a + 4);
+#pragma GCC unroll 2
+        for (int h = 0; h < kHalves; ++h) {
+          const __m256i pair_sums =
+              _mm256_adds_epi16(_mm256_maddubs_epi16(q0[h], a0), _mm256_maddubs_epi16(q1[h], a1));
+          scaled[h][t] = _mm256_add_epi32(scaled[h][t], _mm256_madd_epi16(pair_sums, scale[h]));
+          keep_in_order(scaled[h][t]);
+        }
       }
     }
   }
 }
 
-// kTokens tokens times `halves` halves (from first_half) over super-blocks
-// [first_block, end_block). The running sums live in y: a range that does not
-// start at block 0 continues from what the range before it left there, so a
-// tile computed in ranges has every element's operations in the same order.
-template <KFormat kFormat, int kTokens>
+// `halves` halves from first_half, kHalves at a time (two: one panel's pair),
+// times kTokens tokens over super-blocks [first_block, end_block). The
+// running sums live in y: a range that does not start at block 0 continues
+// from what the range before it left there, so a tile computed in ranges has
+// every element's operations in the same order.
+template <KFormat kFormat, int kHalves, int kTokens>
 void k_quant_tile_fixed(const PanelTile& tile, int first_half, int halves, int64_t first_block, int64_t end_block) {
-  static_assert(kTokens <= 4, "sums and pair sums must fit in 16 registers");
+  static_assert(kHalves * kTokens <= 4, "sums and pair sums must fit in 16 registers");
+  static_assert(kHalves == 1 || kHalves == 2, "the halves of one panel");
   constexpr size_t kBytes = kBlockBytes<kFormat>;
   const BlockQ8_K* activations[kTokens];
 #pragma GCC unroll 4
@@ -190,53 +242,52 @@ void k_quant_tile_fixed(const PanelTile& tile, int first_half, int halves, int64
     activations[t] = reinterpret_cast<const BlockQ8_K*>(tile.activations + t * tile.activation_stride);
   }
   for (int64_t block = first_block; block < end_block; ++block) {
-    if constexpr (kTokens == 1) {
-      // One token is bandwidth-bound: ask for each panel's next super-block
-      // while this one is computed (see panels_avx2.cc).
-      for (int p = 0; p < (halves + 1) / 2; ++p) {
-        const auto* ahead = reinterpret_cast<const char*>(tile.panel + p * tile.panel_stride + (block + 1) * kBytes);
-        for (size_t line = 0; line < kBytes; line += 64) _mm_prefetch(ahead + line, _MM_HINT_T0);
-      }
-    }
-    for (int h = first_half; h < first_half + halves; ++h) {
-      const Half half = half_of(tile, h);
-      const std::byte* base = half.panel + block * kBytes;
-      __m256i scaled[kTokens];
+    for (int group = first_half; group < first_half + halves; group += kHalves) {
+      const Half first = half_of(tile, group);
+      const std::byte* base = first.panel + block * kBytes;
+      const std::byte* ahead = kTokens == 1 && first.offset == 0 ? base + kBytes : nullptr;
+      __m256i scaled[kHalves][kTokens];
       if constexpr (kFormat == KFormat::kQ4_K) {
-        q4_K_sums<kTokens>(base, half.offset, activations, block, scaled);
+        q4_K_sums<kHalves, kTokens>(base, first.offset, activations, block, ahead, scaled);
       } else {
-        q6_K_sums<kTokens>(base, half.offset, activations, block, scaled);
+        q6_K_sums<kHalves, kTokens>(base, first.offset, activations, block, ahead, scaled);
       }
-      const __m256 d_weights = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + half.offset / 2)));
+#pragma GCC unroll 2
+      for (int h = 0; h < kHalves; ++h) {
+        const size_t offset = first.offset + 32 * h;
+        const __m256 d_weights = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + offset / 2)));
 #pragma GCC unroll 4
-      for (int t = 0; t < kTokens; ++t) {
-        float* y = tile.y + t * tile.y_stride + h * kHalfRows;
-        const BlockQ8_K& a = activations[t][block];
-        const __m256 d = _mm256_mul_ps(d_weights, _mm256_set1_ps(a.d));
-        __m256 acc = block == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y);
-        if constexpr (kFormat == KFormat::kQ4_K) {
-          acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(scaled[t])));
-          const SixBit mins = q4_K_six_bit(base, half.offset, false);
-          __m256i min_sum = _mm256_setzero_si256();
+        for (int t = 0; t < kTokens; ++t) {
+          float* y = tile.y + t * tile.y_stride + (group + h) * kHalfRows;
+          const BlockQ8_K& a = activations[t][block];
+          const __m256 d = _mm256_mul_ps(d_weights, _mm256_set1_ps(a.d));
+          __m256 acc = block == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y);
+          if constexpr (kFormat == KFormat::kQ4_K) {
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(scaled[h][t])));
+            const SixBit mins = q4_K_six_bit(base, offset, false);
+            __m256i min_sum = _mm256_setzero_si256();
 #pragma GCC unroll 8
-          for (int j = 0; j < 8; ++j) {
-            const __m256i min = shuffle(j < 4 ? mins.low : mins.high, kSpread[j % 4]);
-            min_sum = _mm256_add_epi32(min_sum, _mm256_madd_epi16(min, broadcast4(a.bsums + 2 * j)));
-          }
-          const __m256 d_mins = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 32 + half.offset / 2)));
-          acc = _mm256_sub_ps(acc, _mm256_mul_ps(_mm256_mul_ps(d_mins, _mm256_set1_ps(a.d)), _mm256_cvtepi32_ps(min_sum)));
-        } else {
-          __m256i offset = _mm256_setzero_si256();
+            for (int j = 0; j < 8; ++j) {
+              const __m256i min = shuffle(j < 4 ? mins.low : mins.high, kSpread[j % 4]);
+              min_sum = _mm256_add_epi32(min_sum, _mm256_madd_epi16(min, broadcast4(a.bsums + 2 * j)));
+            }
+            const __m256 d_mins =
+                _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 32 + offset / 2)));
+            acc = _mm256_sub_ps(acc,
+                                _mm256_mul_ps(_mm256_mul_ps(d_mins, _mm256_set1_ps(a.d)), _mm256_cvtepi32_ps(min_sum)));
+          } else {
+            __m256i correction = _mm256_setzero_si256();
 #pragma GCC unroll 8
-          for (int g = 0; g < 16; g += 2) {
-            const __m256i scales = load(base + k_panels::kQ6KScales + 64 * (g / 4) + half.offset);
-            const __m256i pair = _mm256_srai_epi16(shuffle(scales, kPair[(g % 4) / 2]), 8);
-            offset = _mm256_add_epi32(offset, _mm256_madd_epi16(pair, broadcast4(a.bsums + g)));
+            for (int g = 0; g < 16; g += 2) {
+              const __m256i scales = load(base + k_panels::kQ6KScales + 64 * (g / 4) + offset);
+              const __m256i pair = _mm256_srai_epi16(shuffle(scales, kPair[(g % 4) / 2]), 8);
+              correction = _mm256_add_epi32(correction, _mm256_madd_epi16(pair, broadcast4(a.bsums + g)));
+            }
+            const __m256i total = _mm256_sub_epi32(scaled[h][t], _mm256_slli_epi32(correction, 5));
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(total)));
           }
-          const __m256i total = _mm256_sub_epi32(scaled[t], _mm256_slli_epi32(offset, 5));
-          acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(total)));
+          _mm256_storeu_ps(y, acc);
         }
-        _mm256_storeu_ps(y, acc);
       }
     }
   }
@@ -244,13 +295,18 @@ void k_quant_tile_fixed(const PanelTile& tile, int first_half, int halves, int64
 
 static_assert(kPanelTokens == 8 && kTilePanels == 2, "panel_tile dispatches 1..8 tokens, 1..2 panels");
 
-// One token: every half of the tile in one pass (one weight stream). Several
-// tokens: one half times up to four tokens per pass, range by range, so the
-// passes after the first read the range's weights from L1.
+// One token: every half of the tile in one pass (one weight stream); Q4_K
+// computes a panel's two halves together, sharing each activation broadcast
+// (Q6_K's unpacking needs too many registers for that). Several tokens: one
+// half times up to four tokens per pass, range by range, so the passes after
+// the first read the range's weights from L1.
 template <KFormat kFormat>
 void k_quant_tile(const PanelTile& tile) {
   const int64_t blocks = tile.n / kQK_K;
-  if (tile.tokens == 1) return k_quant_tile_fixed<kFormat, 1>(tile, 0, 2 * tile.panels, 0, blocks);
+  if (tile.tokens == 1) {
+    constexpr int kTogether = kFormat == KFormat::kQ4_K ? 2 : 1;
+    return k_quant_tile_fixed<kFormat, kTogether, 1>(tile, 0, 2 * tile.panels, 0, blocks);
+  }
   for (int64_t begin = 0; begin < blocks; begin += kRangeBlocks) {
     const int64_t end = std::min(blocks, begin + kRangeBlocks);
     for (int first = 0; first < tile.tokens; first += 4) {
@@ -260,10 +316,10 @@ void k_quant_tile(const PanelTile& tile) {
       part.y = tile.y + first * tile.y_stride;
       for (int half = 0; half < 2 * tile.panels; ++half) {
         switch (part.tokens) {
-          case 1: k_quant_tile_fixed<kFormat, 1>(part, half, 1, begin, end); break;
-          case 2: k_quant_tile_fixed<kFormat, 2>(part, half, 1, begin, end); break;
-          case 3: k_quant_tile_fixed<kFormat, 3>(part, half, 1, begin, end); break;
-          default: k_quant_tile_fixed<kFormat, 4>(part, half, 1, begin, end); break;
+          case 1: k_quant_tile_fixed<kFormat, 1, 1>(part, half, 1, begin, end); break;
+          case 2: k_quant_tile_fixed<kFormat, 1, 2>(part, half, 1, begin, end); break;
+          case 3: k_quant_tile_fixed<kFormat, 1, 3>(part, half, 1, begin, end); break;
+          default: k_quant_tile_fixed<kFormat, 1, 4>(part, half, 1, begin, end); break;
         }
       }
     }
