@@ -19,6 +19,7 @@
 
 #include "kernels/panels.h"
 #include "kernels/x86_avx2/avx2.h"
+#include "kernels/x86_avx2/panel_halves.h"
 #include "tensor/dtype.h"
 
 namespace loom::kernels::avx2 {
@@ -26,31 +27,8 @@ namespace {
 
 enum class PanelFormat { kQ8_0, kQ4_0 };
 
-constexpr int kHalfRows = kPanelRows / 2;
 // Blocks per range when a tile takes several passes (panel_tile_quantized).
 constexpr int64_t kRangeBlocks = 8;
-
-inline __m256i broadcast4(const int8_t* bytes) {
-  int32_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return _mm256_set1_epi32(word);
-}
-
-// GCC reassociates chains of integer adds into trees, which keeps every
-// product of a block live at once: more than 16 registers, so it spilled them
-// all (and ran a third slower). An empty asm that takes and returns the sum
-// makes each add wait for the previous one, as written.
-inline void keep_in_order(__m256i& sum) { __asm__("" : "+x"(sum)); }
-
-// The tile's 8-row half `half` (0, 1 in the first panel; 2, 3 in the second).
-struct Half {
-  const std::byte* panel;
-  size_t offset;  // bytes of this half within a 64-byte group of 16 rows
-};
-
-inline Half half_of(const PanelTile& tile, int half) {
-  return {tile.panel + (half / 2) * tile.panel_stride, static_cast<size_t>(half % 2) * 32};
-}
 
 // One token is bandwidth-bound, and on AMD Zen 3 the hardware prefetchers
 // alone did not keep the weights coming: asking for the panel block four
@@ -208,16 +186,6 @@ void panel_tile_f16_fixed(const PanelTile& tile, int first_half) {
 }
 
 static_assert(kPanelTokens == 8 && kTilePanels == 2, "panel_tile dispatches 1..8 tokens, 1..2 panels");
-
-// The part of a tile that skips its first skip_tokens tokens and keeps `tokens`.
-PanelTile tokens_of(const PanelTile& tile, int skip_tokens, int tokens) {
-  PanelTile part = tile;
-  part.activations = tile.activations + skip_tokens * tile.activation_stride;
-  if (tile.sums != nullptr) part.sums = tile.sums + skip_tokens * tile.sums_stride;
-  part.tokens = tokens;
-  part.y = tile.y + skip_tokens * tile.y_stride;
-  return part;
-}
 
 // One token: every half of the tile in one pass (one weight stream). Several
 // tokens: one half times up to four tokens per pass, range by range, so the

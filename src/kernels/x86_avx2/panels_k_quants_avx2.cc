@@ -20,6 +20,7 @@
 #include "kernels/panels.h"
 #include "kernels/panels_k_quants.h"
 #include "kernels/x86_avx2/avx2.h"
+#include "kernels/x86_avx2/panel_halves.h"
 #include "tensor/dtype.h"
 
 namespace loom::kernels::avx2 {
@@ -30,7 +31,6 @@ using tensor::kQK_K;
 
 enum class KFormat { kQ4_K, kQ6_K };
 
-constexpr int kHalfRows = kPanelRows / 2;
 // Super-blocks per range when a tile takes several passes, so that the passes
 // after the first read the range's weights from L1 (2 panels x 2 super-blocks
 // of Q6_K are 13 KB).
@@ -40,16 +40,6 @@ template <KFormat kFormat>
 constexpr size_t kBlockBytes = kFormat == KFormat::kQ4_K ? 2304 : 3360;
 
 inline __m256i load(const std::byte* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-
-inline __m256i broadcast4(const void* bytes) {
-  int32_t word;
-  std::memcpy(&word, bytes, sizeof word);
-  return _mm256_set1_epi32(word);
-}
-
-// Keeps a chain of adds in the order written (see panels_avx2.cc: GCC
-// otherwise reassociates them into trees that spill).
-inline void keep_in_order(__m256i& sum) { __asm__("" : "+x"(sum)); }
 
 // vpshufb masks over 4 bytes per row (one row per 32-bit lane): byte i of
 // each lane into the low byte of both 16-bit halves, zero-extended (kSpread)
@@ -108,16 +98,6 @@ inline void prefetch_slice(const std::byte* ahead, int step, int steps) {
   for (size_t line = kLines * step / steps; line < kLines * (step + 1) / steps; ++line) {
     _mm_prefetch(reinterpret_cast<const char*>(ahead) + 64 * line, _MM_HINT_T0);
   }
-}
-
-// The tile's 8-row half `half` (0, 1 in the first panel; 2, 3 in the second).
-struct Half {
-  const std::byte* panel;
-  size_t offset;  // bytes of this half within a 64-byte group of 16 rows
-};
-
-inline Half half_of(const PanelTile& tile, int half) {
-  return {tile.panel + (half / 2) * tile.panel_stride, static_cast<size_t>(half % 2) * 32};
 }
 
 // kHalves halves of one panel (from the one at byte `offset` of each 64-byte
@@ -310,10 +290,7 @@ void k_quant_tile(const PanelTile& tile) {
   for (int64_t begin = 0; begin < blocks; begin += kRangeBlocks) {
     const int64_t end = std::min(blocks, begin + kRangeBlocks);
     for (int first = 0; first < tile.tokens; first += 4) {
-      PanelTile part = tile;
-      part.activations = tile.activations + first * tile.activation_stride;
-      part.tokens = std::min(4, tile.tokens - first);
-      part.y = tile.y + first * tile.y_stride;
+      const PanelTile part = tokens_of(tile, first, std::min(4, tile.tokens - first));
       for (int half = 0; half < 2 * tile.panels; ++half) {
         switch (part.tokens) {
           case 1: k_quant_tile_fixed<kFormat, 1, 1>(part, half, 1, begin, end); break;
