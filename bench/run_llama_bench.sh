@@ -56,6 +56,8 @@ kv_bytes_per_pos() {
   case $1 in
     qwen3-0.6b) echo $((28 * 8 * 128 * 4)) ;;
     llama-3.2-1b) echo $((16 * 8 * 64 * 4)) ;;
+    llama-3.2-3b) echo $((28 * 8 * 128 * 4)) ;;
+    llama-3.1-8b) echo $((32 * 8 * 128 * 4)) ;;
     *) echo "unknown shape $1" >&2; exit 1 ;;
   esac
 }
@@ -109,7 +111,10 @@ for shape, wtype in keys:
     ld = [r["decode_tok_s"] for r in loom]; cd = [r["decode_tok_s"] for r in llama]
     gbs = statistics.mean(stream["gb_s"])
     mean_pos = prompt + gen / 2
-    bytes_per_token = stream["file_bytes"] + stream["kv_bytes_per_pos"] * mean_pos
+    # The matrices a decode step reads, as loom counts them (an untied token
+    # embedding is only looked up); older result files: the file's size.
+    weights = loom[0].get("decode_weight_bytes", stream["file_bytes"])
+    bytes_per_token = weights + stream["kv_bytes_per_pos"] * mean_pos
     roofline = gbs * 1e9 / bytes_per_token
     # Each loom run against the probes taken right before it.
     def per_run(field):

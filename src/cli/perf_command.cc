@@ -56,6 +56,20 @@ std::string weight_types(const model::ModelWeights& weights) {
   return names;
 }
 
+// Bytes of the matrices one decode step reads: every layer's and the output
+// (an untied token embedding is only looked up, one row per token).
+double decode_weight_bytes(const model::ModelWeights& weights) {
+  const auto bytes = [](const kernels::MatrixView& m) { return static_cast<double>(m.rows) * static_cast<double>(m.row_stride); };
+  double total = bytes(weights.output);
+  for (const model::LayerWeights& l : weights.layers) {
+    for (const kernels::MatrixView* m : {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up,
+                                         &l.ffn_down}) {
+      total += bytes(*m);
+    }
+  }
+  return total;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -105,10 +119,10 @@ Status run_perf(const PerfOptions& options) {
         "{\"engine\":\"loom\",\"model\":\"%s\",\"type\":\"%s\",\"threads\":%d,\"isa\":\"%s\",\"prompt_tokens\":%d,"
         "\"gen_tokens\":%d,\"repetitions\":%d,\"prefill_tok_s\":%.3f,\"prefill_tok_s_min\":%.3f,"
         "\"prefill_tok_s_max\":%.3f,\"decode_tok_s\":%.3f,\"decode_tok_s_min\":%.3f,\"decode_tok_s_max\":%.3f,"
-        "\"peak_rss_mib\":%.1f}\n",
+        "\"peak_rss_mib\":%.1f,\"decode_weight_bytes\":%.0f}\n",
         options.model_path.c_str(), type.c_str(), pool.size(), isa.c_str(), options.prompt_tokens,
         options.gen_tokens, options.repetitions, p.median, p.min, p.max, d.median, d.min, d.max,
-        usage.ru_maxrss / 1024.0);
+        usage.ru_maxrss / 1024.0, decode_weight_bytes(model->weights()));
   } else {
     std::printf("%s (%s, %d threads, %s kernels, %d repetitions)\n", options.model_path.c_str(), type.c_str(),
                 pool.size(), isa.c_str(), options.repetitions);
