@@ -1,5 +1,7 @@
 // `loom make-test-model`: writes a random-weight GGUF with the exact tensor
 // names, shapes and metadata of a real model, for tests and benchmarks.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -30,6 +32,12 @@ Status run_make_test_model(MakeTestModelOptions options) {
       return text::write_gguf_tokenizer(json, config_path, writer);
     };
   }
+  // Large shapes take minutes: one progress line, rewritten in place on a terminal.
+  const bool terminal = isatty(fileno(stderr)) != 0;
+  options.model.on_layer = [terminal](int64_t layer, int64_t layers) {
+    std::fprintf(stderr, "%slayer %lld/%lld%s", terminal ? "\r" : "", static_cast<long long>(layer),
+                 static_cast<long long>(layers), terminal && layer < layers ? "" : "\n");
+  };
   TRY(model::write_test_model(options.model, options.out));
   std::fprintf(stderr, "wrote %s (%s %s, %s, seed %llu)\n", options.out.c_str(), options.model.architecture.c_str(),
                options.model.shape.c_str(), options.model.type.c_str(),

@@ -8,7 +8,7 @@ namespace loom::kernels {
 using tensor::DType;
 
 Result<std::vector<std::byte>> quantize_matrix(DType type, const float* values, int64_t rows,
-                                               int64_t cols) {
+                                               int64_t cols, ThreadPool* pool) {
   if (rows < 0 || cols < 0) return invalid_argument("negative matrix shape (", rows, ", ", cols, ")");
   void (*quantize_row)(const float*, void*, int64_t) = nullptr;
   switch (type) {
@@ -26,8 +26,13 @@ Result<std::vector<std::byte>> quantize_matrix(DType type, const float* values, 
   }
   const size_t row_bytes = TRY(tensor::row_bytes(type, cols));
   std::vector<std::byte> out(row_bytes * static_cast<size_t>(rows));
-  for (int64_t row = 0; row < rows; ++row) {
-    quantize_row(values + row * cols, out.data() + row * row_bytes, cols);
+  const auto quantize_rows = [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) quantize_row(values + row * cols, out.data() + row * row_bytes, cols);
+  };
+  if (pool == nullptr) {
+    quantize_rows(0, rows);
+  } else {
+    pool->parallel_for(rows, [&](int64_t begin, int64_t end, int) { quantize_rows(begin, end); });
   }
   return out;
 }

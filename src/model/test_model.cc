@@ -168,7 +168,7 @@ class TensorMaker {
   Status matrix(const std::string& name, DType type, int64_t rows, int64_t cols, float stddev) {
     const std::vector<float> values = random_values(random_, rows * cols, 0.0f, stddev);
     const DType fitted = fitting_type(type, cols);
-    std::vector<std::byte> data = TRY(kernels::quantize_matrix(fitted, values.data(), rows, cols));
+    std::vector<std::byte> data = TRY(kernels::quantize_matrix(fitted, values.data(), rows, cols, &pool_));
     return writer_.add_tensor(name, fitted, {cols, rows}, std::move(data));
   }
 
@@ -186,6 +186,7 @@ class TensorMaker {
  private:
   GgufWriter& writer_;
   Random& random_;
+  ThreadPool pool_;  // quantizing is most of the time
 };
 
 }  // namespace
@@ -277,6 +278,7 @@ Status write_test_model(const TestModelOptions& options, const std::string& path
     TRY(make.matrix(p + "ffn_gate.weight", plan.base, ffn, hidden, projection_scale(hidden)));
     TRY(make.matrix(p + "ffn_up.weight", plan.base, ffn, hidden, projection_scale(hidden)));
     TRY(make.matrix(p + "ffn_down.weight", v_type, hidden, ffn, projection_scale(ffn)));
+    if (options.on_layer) options.on_layer(layer + 1, shape.num_hidden_layers);
   }
   return writer.write(path);
 }

@@ -47,6 +47,8 @@ struct TestModelOptions {
   // vocabulary of vocab_size tokens (<unk>, <s>, </s>, 256 byte tokens, pieces).
   std::function<Status(GgufWriter&)> write_tokenizer;
   int64_t vocab_size_override = 0;  // set when the tokenizer dictates the vocabulary size
+  // Called after each layer's tensors are made (layer 1..layers), for progress.
+  std::function<void(int64_t layer, int64_t layers)> on_layer;
 };
 
 Status write_test_model(const TestModelOptions& options, const std::string& path);

@@ -104,6 +104,17 @@ TEST(Quantize, KQuantsHandleConstantAndZeroBlocks) {
   }
 }
 
+TEST(Quantize, AThreadPoolGivesTheSameBytes) {
+  const std::vector<float> x = random_values(37 * 512, 5, 0.2f);
+  ThreadPool pool(3);
+  for (DType type : {DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K}) {
+    const auto alone = quantize_matrix(type, x.data(), 37, 512);
+    const auto pooled = quantize_matrix(type, x.data(), 37, 512, &pool);
+    ASSERT_TRUE(alone.ok() && pooled.ok()) << dtype_name(type);
+    EXPECT_EQ(*alone, *pooled) << dtype_name(type);
+  }
+}
+
 TEST(Quantize, RejectsBadShapesAndActivationOnlyTypes) {
   const std::vector<float> x(64, 1.0f);
   EXPECT_FALSE(quantize_matrix(DType::kQ4_0, x.data(), 1, 48).ok());
