@@ -94,8 +94,8 @@ void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const flo
   const std::byte* activations = reinterpret_cast<const std::byte*>(x);
   size_t activation_stride = static_cast<size_t>(cols) * sizeof(float);
   PanelActivation* sums = nullptr;
-  // F16 panels take F32 rows holding the F16-rounded activations (panels.h).
-  const bool widened = panels && w.type == DType::kF16;
+  // F16 and BF16 panels take F32 rows holding the rounded activations (panels.h).
+  const bool widened = panels && (w.type == DType::kF16 || w.type == DType::kBF16);
   if (activation_type != DType::kF32) {
     activation_stride = widened ? static_cast<size_t>(cols) * sizeof(float) : *activation_bytes;
     const size_t converted_bytes = (activation_stride * n_tokens + alignof(PanelActivation) - 1) /
@@ -108,11 +108,11 @@ void multiply(ThreadPool& pool, std::span<const MatmulOutput> outputs, const flo
     const auto convert = [&](int64_t begin, int64_t end) {
       for (int64_t token = begin; token < end; ++token) {
         std::byte* row = converted + token * activation_stride;
-        if (widened) {  // through one F16 row per thread
+        if (widened) {  // through one F16 (BF16) row per thread
           thread_local std::vector<std::byte> half_row;
           half_row.resize(*activation_bytes);
           quantize(x + token * cols, half_row.data(), cols);
-          table.dequantize_row[slot(DType::kF16)](half_row.data(), reinterpret_cast<float*>(row), cols);
+          table.dequantize_row[slot(activation_type)](half_row.data(), reinterpret_cast<float*>(row), cols);
           continue;
         }
         quantize(x + token * cols, row, cols);

@@ -42,8 +42,8 @@ uint32_t load_word(const void* bytes) {
 
 size_t row_block_bytes(DType type) { return type == DType::kQ8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0); }
 
-// F16: panel column i holds the 16 rows' element i.
-void repack_f16(const MatrixView& w, std::byte* out) {
+// F16 and BF16: panel column i holds the 16 rows' element i.
+void repack_16_bit(const MatrixView& w, std::byte* out) {
   const auto* source = static_cast<const std::byte*>(w.data);
   auto* target = reinterpret_cast<uint16_t*>(out);
   for (int64_t panel = 0; panel < w.rows / kPanelRows; ++panel) {
@@ -59,7 +59,7 @@ void repack_f16(const MatrixView& w, std::byte* out) {
 
 bool has_panel_layout(DType type) {
   return type == DType::kQ8_0 || type == DType::kQ4_0 || type == DType::kQ4_K || type == DType::kQ6_K ||
-         type == DType::kF16;
+         type == DType::kF16 || type == DType::kBF16;
 }
 
 bool panel_needs_sums(DType type) { return type == DType::kQ8_0 || type == DType::kQ4_0; }
@@ -67,7 +67,8 @@ bool panel_needs_sums(DType type) { return type == DType::kQ8_0 || type == DType
 size_t panel_block_bytes(DType type) {
   CHECK(has_panel_layout(type));
   switch (type) {
-    case DType::kF16: return kPanelRows * kQK8_0 * sizeof(uint16_t);
+    case DType::kF16:
+    case DType::kBF16: return kPanelRows * kQK8_0 * sizeof(uint16_t);
     case DType::kQ4_K: return kPanelRows * sizeof(tensor::BlockQ4_K);
     case DType::kQ6_K: return kPanelRows * sizeof(tensor::BlockQ6_K);
     default: return kPanelRows * row_block_bytes(type);
@@ -76,7 +77,7 @@ size_t panel_block_bytes(DType type) {
 
 void repack_to_panels(const MatrixView& w, std::byte* out) {
   CHECK(has_panel_layout(w.type) && w.layout == WeightLayout::kRows && w.rows % kPanelRows == 0);
-  if (w.type == DType::kF16) return repack_f16(w, out);
+  if (w.type == DType::kF16 || w.type == DType::kBF16) return repack_16_bit(w, out);
   if (w.type == DType::kQ4_K || w.type == DType::kQ6_K) {
     const auto repack = w.type == DType::kQ4_K ? k_panels::repack_q4_K : k_panels::repack_q6_K;
     const size_t panel_bytes = kPanelRows * w.row_stride;
@@ -127,7 +128,7 @@ void unpack_panel_row(const MatrixView& panels, int64_t row, std::byte* out) {
 
 void unpack_panel(DType type, int64_t n, const std::byte* panel, int r, std::byte* out) {
   CHECK(has_panel_layout(type) && r >= 0 && r < kPanelRows);
-  if (type == DType::kF16) {
+  if (type == DType::kF16 || type == DType::kBF16) {
     const auto* columns = reinterpret_cast<const uint16_t*>(panel);
     auto* target = reinterpret_cast<uint16_t*>(out);
     for (int64_t i = 0; i < n; ++i) target[i] = columns[i * kPanelRows + r];

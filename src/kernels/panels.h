@@ -1,4 +1,4 @@
-// Weight panels: quantized and F16 matrices rearranged at load time so that one
+// Weight panels: quantized, F16 and BF16 matrices rearranged at load time so that one
 // VNNI instruction (or vpmaddubsw on AVX2) computes a 4-element dot product
 // for 16 rows at once.
 //
@@ -27,6 +27,8 @@
 // one vcvtph2ps gives 16 rows' weights and one FMA with the token's (F16
 // rounded) activation broadcast advances 16 row sums. Activations are F32
 // rows holding F16-rounded values (the F16 dot type, widened once per matmul).
+// BF16 is laid out and computed the same way, with BF16 weights and
+// BF16-rounded activations.
 //
 // Q4_K and Q6_K (256-element super-blocks; activations are Q8_K blocks): one
 // panel block per super-block column. Each 32-element sub-block's quants are
@@ -48,7 +50,7 @@
 //
 // Results. Each (row, token) element of Q8_0 and Q4_0 is, over blocks in order,
 //   acc = fma(float(exact integer block sum), d_w * d_a, acc)
-// which is llama.cpp's generic block order, with an FMA; for F16, two FMA
+// which is llama.cpp's generic block order, with an FMA; for F16 and BF16, two FMA
 // chains, even and odd columns, added at the end (s_even + s_odd). The scalar
 // reference computes exactly this, so every ISA's panel kernel gives
 // identical bits, for any number of tokens per call.
@@ -76,14 +78,14 @@ struct PanelActivation {
 };
 
 // Up to kTilePanels consecutive panels times up to kPanelTokens activation rows
-// (Q8_0 blocks; Q8_K for Q4_K/Q6_K; F32 for F16):
+// (Q8_0 blocks; Q8_K for Q4_K/Q6_K; F32 for F16 and BF16):
 //   y[token * y_stride + p * kPanelRows + r] = dot(row r of panel p, activation row token).
 struct PanelTile {
   int64_t n = 0;                     // elements per row
   const std::byte* panel = nullptr;  // the first panel's first panel block
   int panels = 1;                    // 1..kTilePanels
   size_t panel_stride = 0;           // bytes from one panel to the next
-  const std::byte* activations = nullptr;  // BlockQ8_0 rows (F32 rows for F16 panels)
+  const std::byte* activations = nullptr;  // BlockQ8_0 rows (F32 rows for F16/BF16 panels)
   size_t activation_stride = 0;            // bytes
   const PanelActivation* sums = nullptr;   // per token, n / 32 entries (Q8_0 and Q4_0 only)
   size_t sums_stride = 0;                  // entries
@@ -92,12 +94,12 @@ struct PanelTile {
   size_t y_stride = 0;  // floats
 };
 
-// Whether `type` has a panel layout (Q8_0, Q4_0, Q4_K, Q6_K, F16).
+// Whether `type` has a panel layout (Q8_0, Q4_0, Q4_K, Q6_K, F16, BF16).
 bool has_panel_layout(DType type);
 // Whether panel_tile of `type` takes PanelActivation sums (Q8_0, Q4_0).
 bool panel_needs_sums(DType type);
 // Bytes of one panel block of `type` (544 for Q8_0, 288 for Q4_0, 2304 for
-// Q4_K, 3360 for Q6_K; 1024 for F16, 32 columns).
+// Q4_K, 3360 for Q6_K; 1024 for F16 and BF16, 32 columns).
 size_t panel_block_bytes(DType type);
 // Rearranges a row-layout matrix into panels at `out` (w.rows * w.row_stride
 // bytes). Requires has_panel_layout(w.type) and w.rows % kPanelRows == 0.

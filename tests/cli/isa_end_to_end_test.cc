@@ -2,7 +2,7 @@
 // `--isa` / LOOM_ISA): a prompt through prefill (multi-token tiles) and then
 // single-token decode steps must pick the same top-1 token at every position
 // as the scalar reference kernels (up to near ties of the random weights), for
-// each weight type the benchmark uses (and Q4_K_M, the K-quant panels).
+// each weight type the benchmark uses (and BF16 and Q4_K_M).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -59,7 +59,7 @@ TEST(IsaEndToEnd, EveryInstructionSetPicksTheScalarTopTokens) {
   const Isa original = kernels::kernels().isa;
   ThreadPool pool(2);
   for (const char* architecture : {"llama", "qwen3"}) {
-    for (const char* type : {"f16", "q8_0", "q4_0", "q4_k_m"}) {
+    for (const char* type : {"f16", "bf16", "q8_0", "q4_0", "q4_k_m"}) {
       const std::string path = ::testing::TempDir() + "isa_e2e_" + architecture + "_" + type + ".gguf";
       model::TestModelOptions options;
       options.architecture = architecture;

@@ -60,13 +60,15 @@ struct Activations {
 Activations make_activations(DType weight_type, int64_t tokens, int64_t cols, uint32_t seed) {
   Activations a;
   const std::vector<float> x = random_values(tokens * cols, seed);
-  if (weight_type == DType::kF16) {  // F32 rows of F16-rounded values
+  if (weight_type == DType::kF16 || weight_type == DType::kBF16) {  // F32 rows of F16- (BF16-) rounded values
+    const bool bf16 = weight_type == DType::kBF16;
     a.stride = static_cast<size_t>(cols) * sizeof(float);
     a.rows.resize(a.stride * tokens);
     std::vector<uint16_t> half(static_cast<size_t>(cols));
     for (int64_t t = 0; t < tokens; ++t) {
-      reference::quantize_row_f16(x.data() + t * cols, half.data(), cols);
-      reference::dequantize_row_f16(half.data(), reinterpret_cast<float*>(a.rows.data() + t * a.stride), cols);
+      (bf16 ? reference::quantize_row_bf16 : reference::quantize_row_f16)(x.data() + t * cols, half.data(), cols);
+      (bf16 ? reference::dequantize_row_bf16 : reference::dequantize_row_f16)(
+          half.data(), reinterpret_cast<float*>(a.rows.data() + t * a.stride), cols);
     }
     return a;
   }
@@ -86,7 +88,7 @@ Activations make_activations(DType weight_type, int64_t tokens, int64_t cols, ui
   return a;
 }
 
-constexpr DType kPanelTypes[] = {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kF16};
+constexpr DType kPanelTypes[] = {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ6_K, DType::kF16, DType::kBF16};
 
 TEST(Panels, RepackingKeepsEveryRow) {
   for (DType type : kPanelTypes) {
@@ -148,6 +150,7 @@ TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
   for (const Problem& p : {Problem{DType::kQ8_0, 64, 256, 1}, Problem{DType::kQ8_0, 48, 96, 19},
                            Problem{DType::kQ4_0, 80, 320, 1}, Problem{DType::kQ4_0, 32, 160, 13},
                            Problem{DType::kF16, 32, 200, 1}, Problem{DType::kF16, 48, 77, 11},
+                           Problem{DType::kBF16, 32, 200, 1}, Problem{DType::kBF16, 48, 77, 11},
                            Problem{DType::kQ4_K, 64, 512, 1}, Problem{DType::kQ4_K, 48, 256, 13},
                            Problem{DType::kQ6_K, 32, 768, 1}, Problem{DType::kQ6_K, 48, 256, 19}}) {
     const Matrix m = make_matrix(p.type, p.rows, p.cols, 21);
@@ -156,7 +159,7 @@ TEST(Panels, MatmulOnPanelsAgreesWithRowsForAnyThreadCount) {
                               std::to_string(p.cols) + " tokens " + std::to_string(p.tokens);
     // Sum of |w * a| per element bounds the reordering error.
     std::vector<float> w_row(p.cols), a_row(p.cols);
-    const bool q8_activations = p.type != DType::kF16;
+    const bool q8_activations = p.type != DType::kF16 && p.type != DType::kBF16;
     std::vector<std::byte> q(q8_activations ? testing::bytes_for(DType::kQ8_0, p.cols) : 0);
     for (Isa isa : testing::supported_isas()) {
       ASSERT_TRUE(select_isa(isa).ok());

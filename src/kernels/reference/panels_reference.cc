@@ -47,7 +47,9 @@ void one_panel(const PanelTile& tile) {
   }
 }
 
-void one_panel_f16(const PanelTile& tile) {
+// F16 and BF16: two FMA chains per element, even and odd columns (panels.h).
+template <float (*kToFloat)(uint16_t)>
+void one_panel_16_bit(const PanelTile& tile) {
   const auto* columns = reinterpret_cast<const uint16_t*>(tile.panel);
   for (int t = 0; t < tile.tokens; ++t) {
     const auto* x = reinterpret_cast<const float*>(tile.activations + t * tile.activation_stride);
@@ -55,7 +57,7 @@ void one_panel_f16(const PanelTile& tile) {
       float even = 0.0f, odd = 0.0f;
       for (int64_t i = 0; i < tile.n; ++i) {
         float& sum = i % 2 == 0 ? even : odd;
-        sum = std::fma(f16_to_f32(columns[i * kPanelRows + r]), x[i], sum);
+        sum = std::fma(kToFloat(columns[i * kPanelRows + r]), x[i], sum);
       }
       tile.y[t * tile.y_stride + r] = even + odd;
     }
@@ -90,7 +92,8 @@ void each_panel(const PanelTile& tile, void (*kernel)(const PanelTile&)) {
 
 }  // namespace
 
-void panel_tile_f16(const PanelTile& tile) { each_panel(tile, one_panel_f16); }
+void panel_tile_f16(const PanelTile& tile) { each_panel(tile, one_panel_16_bit<f16_to_f32>); }
+void panel_tile_bf16(const PanelTile& tile) { each_panel(tile, one_panel_16_bit<bf16_to_f32>); }
 void panel_tile_q8_0(const PanelTile& tile) { each_panel(tile, one_panel<DType::kQ8_0>); }
 void panel_tile_q4_0(const PanelTile& tile) { each_panel(tile, one_panel<DType::kQ4_0>); }
 void panel_tile_q4_K(const PanelTile& tile) { each_panel(tile, one_panel_k_quant<DType::kQ4_K>); }

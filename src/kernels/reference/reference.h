@@ -38,7 +38,8 @@ float vec_dot_q4_0_q8_0(int64_t n, const void* weight_row, const void* activatio
 // Panels of Q8_0 / Q4_0 weights (kernels/panels.h) times Q8_0 activations.
 void panel_tile_q8_0(const PanelTile& tile);
 void panel_tile_q4_0(const PanelTile& tile);
-void panel_tile_f16(const PanelTile& tile);  // F32 activations
+void panel_tile_f16(const PanelTile& tile);   // F32 activations
+void panel_tile_bf16(const PanelTile& tile);  // F32 activations
 
 // ---- 256-element super-blocks ----
 void dequantize_row_q4_K(const void* x, float* y, int64_t n);

@@ -24,6 +24,7 @@ void fill_table(KernelTable& table) {
   table.panel_tile[slot(DType::kQ8_0)] = panel_tile_q8_0;
   table.panel_tile[slot(DType::kQ4_0)] = panel_tile_q4_0;
   table.panel_tile[slot(DType::kF16)] = panel_tile_f16;
+  table.panel_tile[slot(DType::kBF16)] = panel_tile_bf16;
   table.panel_tile[slot(DType::kQ4_K)] = panel_tile_q4_K;
   table.panel_tile[slot(DType::kQ6_K)] = panel_tile_q6_K;
   table.dot_f32 = dot_f32;

@@ -42,6 +42,7 @@ float vec_dot_q4_0_q8_0(int64_t n, const void* weight_row, const void* activatio
 void panel_tile_q8_0(const PanelTile& tile);
 void panel_tile_q4_0(const PanelTile& tile);
 void panel_tile_f16(const PanelTile& tile);
+void panel_tile_bf16(const PanelTile& tile);
 void panel_tile_q4_K(const PanelTile& tile);  // panels_k_quants_avx2.cc
 void panel_tile_q6_K(const PanelTile& tile);
 

@@ -137,11 +137,12 @@ void panel_tile_fixed(const PanelTile& tile, int first_half, int64_t first_block
   }
 }
 
-// F16 panels: per column and half, one conversion gives 8 rows' weights; each
-// token adds weight * its activation to the chain of the column's parity. Two
-// chains per (half, token), as the reference: s_even + s_odd at the end.
-template <int kHalves, int kTokens>
-void panel_tile_f16_fixed(const PanelTile& tile, int first_half) {
+// F16 and BF16 panels: per column and half, one conversion (kLoad) gives 8
+// rows' weights; each token adds weight * its activation to the chain of the
+// column's parity. Two chains per (half, token), as the reference: s_even +
+// s_odd at the end.
+template <__m256 (*kLoad)(const uint16_t*), int kHalves, int kTokens>
+void panel_tile_16_bit_fixed(const PanelTile& tile, int first_half) {
   static_assert(kHalves * kTokens <= 4, "the accumulators must fit in registers");
   const uint16_t* columns[kHalves];
   __m256 even[kHalves][kTokens], odd[kHalves][kTokens];
@@ -155,7 +156,7 @@ void panel_tile_f16_fixed(const PanelTile& tile, int first_half) {
 #pragma GCC unroll 4
     for (int t = 0; t < kTokens; ++t) even[h][t] = odd[h][t] = _mm256_setzero_ps();
   }
-  const auto column = [&](int h, int64_t i) { return load_f16(columns[h] + i * kPanelRows); };
+  const auto column = [&](int h, int64_t i) { return kLoad(columns[h] + i * kPanelRows); };
   int64_t i = 0;
   for (; i + 2 <= tile.n; i += 2) {
 #pragma GCC unroll 4
@@ -213,21 +214,22 @@ void panel_tile_quantized(const PanelTile& tile) {
   }
 }
 
-// F16: one token, every half in one pass; several, one half times up to four
-// tokens per pass.
-void panel_tile_f16_any(const PanelTile& tile) {
+// F16 and BF16: one token, every half in one pass; several, one half times up
+// to four tokens per pass.
+template <__m256 (*kLoad)(const uint16_t*)>
+void panel_tile_16_bit(const PanelTile& tile) {
   if (tile.tokens == 1) {
-    if (tile.panels == 1) return panel_tile_f16_fixed<2, 1>(tile, 0);
-    return panel_tile_f16_fixed<4, 1>(tile, 0);
+    if (tile.panels == 1) return panel_tile_16_bit_fixed<kLoad, 2, 1>(tile, 0);
+    return panel_tile_16_bit_fixed<kLoad, 4, 1>(tile, 0);
   }
   for (int first = 0; first < tile.tokens; first += 4) {
     const PanelTile part = tokens_of(tile, first, std::min(4, tile.tokens - first));
     for (int half = 0; half < 2 * tile.panels; ++half) {
       switch (part.tokens) {
-        case 1: panel_tile_f16_fixed<1, 1>(part, half); break;
-        case 2: panel_tile_f16_fixed<1, 2>(part, half); break;
-        case 3: panel_tile_f16_fixed<1, 3>(part, half); break;
-        default: panel_tile_f16_fixed<1, 4>(part, half); break;
+        case 1: panel_tile_16_bit_fixed<kLoad, 1, 1>(part, half); break;
+        case 2: panel_tile_16_bit_fixed<kLoad, 1, 2>(part, half); break;
+        case 3: panel_tile_16_bit_fixed<kLoad, 1, 3>(part, half); break;
+        default: panel_tile_16_bit_fixed<kLoad, 1, 4>(part, half); break;
       }
     }
   }
@@ -237,6 +239,7 @@ void panel_tile_f16_any(const PanelTile& tile) {
 
 void panel_tile_q8_0(const PanelTile& tile) { panel_tile_quantized<PanelFormat::kQ8_0>(tile); }
 void panel_tile_q4_0(const PanelTile& tile) { panel_tile_quantized<PanelFormat::kQ4_0>(tile); }
-void panel_tile_f16(const PanelTile& tile) { panel_tile_f16_any(tile); }
+void panel_tile_f16(const PanelTile& tile) { panel_tile_16_bit<load_f16>(tile); }
+void panel_tile_bf16(const PanelTile& tile) { panel_tile_16_bit<load_bf16>(tile); }
 
 }  // namespace loom::kernels::avx2

@@ -25,7 +25,9 @@ void fill_table(KernelTable& table) {
   table.panel_tile[q8_0] = panel_tile_q8_0;
   table.panel_tile[q4_0] = panel_tile_q4_0;
   table.panel_tile[f16] = panel_tile_f16;
+  table.panel_tile[bf16] = panel_tile_bf16;
   table.one_token_panels[f16] = 2;
+  table.one_token_panels[bf16] = 2;
   table.prefer_panels = true;
   table.quantize_row[q8_k] = quantize_row_q8_K;
   table.vec_dot[q4_k] = vec_dot_q4_K_q8_K;
