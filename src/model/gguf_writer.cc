@@ -10,6 +10,19 @@
 #include <memory>
 
 namespace loom::model {
+
+uint32_t gguf_file_type(tensor::DType type, bool q4_k_m_mix) {
+  if (q4_k_m_mix) return 15;  // LLAMA_FTYPE_MOSTLY_Q4_K_M
+  switch (type) {
+    case tensor::DType::kF16: return 1;
+    case tensor::DType::kQ4_0: return 2;
+    case tensor::DType::kQ8_0: return 7;
+    case tensor::DType::kQ4_K: return 14;  // MOSTLY_Q4_K_S: Q4_K throughout
+    case tensor::DType::kQ6_K: return 18;
+    case tensor::DType::kBF16: return 32;
+    default: return 0;
+  }
+}
 namespace {
 
 constexpr size_t kMaxTensorNameBytes = 63;  // llama.cpp's GGML_MAX_NAME - 1

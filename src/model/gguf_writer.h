@@ -1,7 +1,7 @@
 // GgufWriter: builds a GGUF v3 file in llama.cpp's layout (header, metadata,
 // tensor infos, padding to the alignment, then each tensor's data padded to the
-// alignment). Used by `loom quantize`, the trainer's export and tests that need
-// hand-made files. Tensor data can be streamed at write time, so writing a
+// alignment). Used by the trainer's export, `loom make-test-model` and tests
+// that need hand-made files. Tensor data can be streamed at write time, so writing a
 // large model never needs a second copy of its weights.
 #pragma once
 
@@ -17,6 +17,11 @@
 #include "tensor/dtype.h"
 
 namespace loom::model {
+
+// llama.cpp's general.file_type (enum llama_ftype) for a file whose matrices
+// are all `type`, or (q4_k_m_mix) llama.cpp's Q4_K_M mix of Q4_K and Q6_K;
+// 0 (all F32) for F32 and any type without its own value.
+uint32_t gguf_file_type(tensor::DType type, bool q4_k_m_mix = false);
 
 // Receives a tensor's bytes in one or more chunks, in order.
 using GgufByteSink = std::function<Status(std::span<const std::byte> chunk)>;

@@ -219,7 +219,7 @@ Status write_test_model(const TestModelOptions& options, const std::string& path
   GgufWriter writer;
   writer.set_string("general.architecture", arch);
   writer.set_string("general.name", "loom test model " + arch + " " + shape.name + " " + options.type);
-  writer.set_uint32("general.file_type", 0);
+  writer.set_uint32("general.file_type", gguf_file_type(plan.base, plan.k_mix));
   writer.set_uint32(arch + ".context_length", static_cast<uint32_t>(shape.context_length));
   writer.set_uint32(arch + ".embedding_length", static_cast<uint32_t>(shape.hidden_size));
   writer.set_uint32(arch + ".feed_forward_length", static_cast<uint32_t>(shape.intermediate_size));

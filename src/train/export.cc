@@ -7,19 +7,6 @@
 #include "model/gguf_writer.h"
 
 namespace loom::train {
-namespace {
-
-// llama.cpp's general.file_type for "all matrices in this type".
-uint32_t file_type(tensor::DType type) {
-  switch (type) {
-    case tensor::DType::kF16: return 1;
-    case tensor::DType::kQ8_0: return 7;
-    case tensor::DType::kBF16: return 32;
-    default: return 0;
-  }
-}
-
-}  // namespace
 
 Status export_gguf(const ModelShape& shape, const float* params, const model::GgufFile& tokenizer_file,
                    const ExportOptions& options, const std::string& path) {
@@ -33,7 +20,7 @@ Status export_gguf(const ModelShape& shape, const float* params, const model::Gg
   auto u32 = [](int64_t value) { return static_cast<uint32_t>(value); };
   writer.set_string("general.architecture", arch);
   writer.set_string("general.name", options.name);
-  writer.set_uint32("general.file_type", file_type(type));
+  writer.set_uint32("general.file_type", model::gguf_file_type(type));
   writer.set_uint32(arch + ".vocab_size", u32(shape.vocab_size));
   writer.set_uint32(arch + ".context_length", u32(shape.context_length));
   writer.set_uint32(arch + ".embedding_length", u32(shape.hidden_size));

@@ -49,6 +49,24 @@ TEST(ModelLoader, WeightsPointIntoTheMappedFileUnlessRepacked) {
   std::filesystem::remove(path);
 }
 
+// llama.cpp reads general.file_type to name a file's quantization.
+TEST(ModelLoader, TestModelsCarryLlamaCppsFileType) {
+  const std::pair<const char*, uint64_t> cases[] = {{"f32", 0}, {"f16", 1}, {"bf16", 32}, {"q4_0", 2},
+                                                    {"q8_0", 7}, {"q4_k", 14}, {"q6_k", 18}, {"q4_k_m", 15}};
+  for (const auto& [type, file_type] : cases) {
+    const std::string path = temp_path(std::string("file_type_") + type + ".gguf");
+    TestModelOptions options;
+    options.type = type;
+    ASSERT_TRUE(write_test_model(options, path).ok()) << type;
+    auto file = GgufFile::open(path);
+    ASSERT_TRUE(file.ok()) << type;
+    const GgufValue* value = file->find("general.file_type");
+    ASSERT_NE(value, nullptr) << type;
+    EXPECT_EQ(value->as_uint(), file_type) << type;
+    std::filesystem::remove(path);
+  }
+}
+
 TEST(ModelLoader, UnsupportedArchitectureNamesItAndTheSupportedOnes) {
   GgufWriter writer;
   writer.set_string("general.architecture", "gemma3");
