@@ -5,8 +5,10 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/panels.h"
 
@@ -45,6 +47,28 @@ inline PanelTile tokens_of(const PanelTile& tile, int skip_tokens, int tokens) {
   part.tokens = tokens;
   part.y = tile.y + skip_tokens * tile.y_stride;
   return part;
+}
+
+// Several tokens: one half times up to four tokens per pass, range by range
+// (range_blocks blocks at a time), so that the passes after the first read the
+// range's weights from L1. Calls pass(std::integral_constant<int, kTokens>,
+// part, half, begin, end) for each pass.
+template <typename Pass>
+void in_token_passes(const PanelTile& tile, int64_t blocks, int64_t range_blocks, Pass&& pass) {
+  for (int64_t begin = 0; begin < blocks; begin += range_blocks) {
+    const int64_t end = std::min(blocks, begin + range_blocks);
+    for (int first = 0; first < tile.tokens; first += 4) {
+      const PanelTile part = tokens_of(tile, first, std::min(4, tile.tokens - first));
+      for (int half = 0; half < 2 * tile.panels; ++half) {
+        switch (part.tokens) {
+          case 1: pass(std::integral_constant<int, 1>{}, part, half, begin, end); break;
+          case 2: pass(std::integral_constant<int, 2>{}, part, half, begin, end); break;
+          case 3: pass(std::integral_constant<int, 3>{}, part, half, begin, end); break;
+          default: pass(std::integral_constant<int, 4>{}, part, half, begin, end); break;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace loom::kernels::avx2

@@ -198,20 +198,10 @@ void panel_tile_quantized(const PanelTile& tile) {
     if (tile.panels == 1) return panel_tile_fixed<kFormat, 2, 1>(tile, 0, 0, blocks);
     return panel_tile_fixed<kFormat, 4, 1>(tile, 0, 0, blocks);
   }
-  for (int64_t begin = 0; begin < blocks; begin += kRangeBlocks) {
-    const int64_t end = std::min(blocks, begin + kRangeBlocks);
-    for (int first = 0; first < tile.tokens; first += 4) {
-      const PanelTile part = tokens_of(tile, first, std::min(4, tile.tokens - first));
-      for (int half = 0; half < 2 * tile.panels; ++half) {
-        switch (part.tokens) {
-          case 1: panel_tile_fixed<kFormat, 1, 1>(part, half, begin, end); break;
-          case 2: panel_tile_fixed<kFormat, 1, 2>(part, half, begin, end); break;
-          case 3: panel_tile_fixed<kFormat, 1, 3>(part, half, begin, end); break;
-          default: panel_tile_fixed<kFormat, 1, 4>(part, half, begin, end); break;
-        }
-      }
-    }
-  }
+  const auto pass = [](auto tokens, const PanelTile& part, int half, int64_t begin, int64_t end) {
+    panel_tile_fixed<kFormat, 1, decltype(tokens)::value>(part, half, begin, end);
+  };
+  in_token_passes(tile, blocks, kRangeBlocks, pass);
 }
 
 // F16 and BF16: one token, every half in one pass; several, one half times up
@@ -222,17 +212,10 @@ void panel_tile_16_bit(const PanelTile& tile) {
     if (tile.panels == 1) return panel_tile_16_bit_fixed<kLoad, 2, 1>(tile, 0);
     return panel_tile_16_bit_fixed<kLoad, 4, 1>(tile, 0);
   }
-  for (int first = 0; first < tile.tokens; first += 4) {
-    const PanelTile part = tokens_of(tile, first, std::min(4, tile.tokens - first));
-    for (int half = 0; half < 2 * tile.panels; ++half) {
-      switch (part.tokens) {
-        case 1: panel_tile_16_bit_fixed<kLoad, 1, 1>(part, half); break;
-        case 2: panel_tile_16_bit_fixed<kLoad, 1, 2>(part, half); break;
-        case 3: panel_tile_16_bit_fixed<kLoad, 1, 3>(part, half); break;
-        default: panel_tile_16_bit_fixed<kLoad, 1, 4>(part, half); break;
-      }
-    }
-  }
+  // No blocks: the whole row is one range.
+  in_token_passes(tile, 1, 1, [](auto tokens, const PanelTile& part, int half, int64_t, int64_t) {
+    panel_tile_16_bit_fixed<kLoad, 1, decltype(tokens)::value>(part, half);
+  });
 }
 
 }  // namespace

@@ -45,9 +45,11 @@ inline __m256i load(const std::byte* p) { return _mm256_loadu_si256(reinterpret_
 // each lane into the low byte of both 16-bit halves, zero-extended (kSpread)
 // or into both bytes of both halves (kRepeat), or bytes i and i + 1 into both
 // bytes of the low and the high half (kPair); an arithmetic shift right by 8
-// then sign-extends the last two.
+// then sign-extends the last two. LOOM_LANES repeats a lane's 4 indices for
+// the 4 lanes of a 128-bit half (0x80 + 4k keeps the high bit: a zero byte).
 alignas(32) constexpr uint8_t kSpread[4][32] = {
-#define LOOM_LANES(a, b, c, d) a, b, c, d, a + 4, b + 4, c + 4, d + 4, a + 8, b + 8, c + 8, d + 8, a + 12, b + 12, c + 12, d + 12
+#define LOOM_LANES(a, b, c, d) \
+  a, b, c, d, a + 4, b + 4, c + 4, d + 4, a + 8, b + 8, c + 8, d + 8, a + 12, b + 12, c + 12, d + 12
     {LOOM_LANES(0, 0x80, 0, 0x80), LOOM_LANES(0, 0x80, 0, 0x80)},
     {LOOM_LANES(1, 0x80, 1, 0x80), LOOM_LANES(1, 0x80, 1, 0x80)},
     {LOOM_LANES(2, 0x80, 2, 0x80), LOOM_LANES(2, 0x80, 2, 0x80)},
@@ -287,20 +289,10 @@ void k_quant_tile(const PanelTile& tile) {
     constexpr int kTogether = kFormat == KFormat::kQ4_K ? 2 : 1;
     return k_quant_tile_fixed<kFormat, kTogether, 1>(tile, 0, 2 * tile.panels, 0, blocks);
   }
-  for (int64_t begin = 0; begin < blocks; begin += kRangeBlocks) {
-    const int64_t end = std::min(blocks, begin + kRangeBlocks);
-    for (int first = 0; first < tile.tokens; first += 4) {
-      const PanelTile part = tokens_of(tile, first, std::min(4, tile.tokens - first));
-      for (int half = 0; half < 2 * tile.panels; ++half) {
-        switch (part.tokens) {
-          case 1: k_quant_tile_fixed<kFormat, 1, 1>(part, half, 1, begin, end); break;
-          case 2: k_quant_tile_fixed<kFormat, 1, 2>(part, half, 1, begin, end); break;
-          case 3: k_quant_tile_fixed<kFormat, 1, 3>(part, half, 1, begin, end); break;
-          default: k_quant_tile_fixed<kFormat, 1, 4>(part, half, 1, begin, end); break;
-        }
-      }
-    }
-  }
+  const auto pass = [](auto tokens, const PanelTile& part, int half, int64_t begin, int64_t end) {
+    k_quant_tile_fixed<kFormat, 1, decltype(tokens)::value>(part, half, 1, begin, end);
+  };
+  in_token_passes(tile, blocks, kRangeBlocks, pass);
 }
 
 }  // namespace
