@@ -43,11 +43,10 @@ Spread spread(std::vector<double> values) {
 std::string weight_types(const model::ModelWeights& weights) {
   std::vector<std::pair<double, tensor::DType>> bytes;
   for (const model::LayerWeights& l : weights.layers) {
-    for (const kernels::MatrixView* m : {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up,
-                                         &l.ffn_down}) {
+    for (const kernels::MatrixView* m : l.matrices()) {
       auto it = std::ranges::find(bytes, m->type, &std::pair<double, tensor::DType>::second);
       if (it == bytes.end()) it = bytes.insert(bytes.end(), {0.0, m->type});
-      it->first += static_cast<double>(m->rows) * static_cast<double>(m->row_stride);
+      it->first += static_cast<double>(m->bytes());
     }
   }
   std::ranges::sort(bytes, std::greater<>());
@@ -59,13 +58,9 @@ std::string weight_types(const model::ModelWeights& weights) {
 // Bytes of the matrices one decode step reads: every layer's and the output
 // (an untied token embedding is only looked up, one row per token).
 double decode_weight_bytes(const model::ModelWeights& weights) {
-  const auto bytes = [](const kernels::MatrixView& m) { return static_cast<double>(m.rows) * static_cast<double>(m.row_stride); };
-  double total = bytes(weights.output);
+  double total = static_cast<double>(weights.output.bytes());
   for (const model::LayerWeights& l : weights.layers) {
-    for (const kernels::MatrixView* m : {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up,
-                                         &l.ffn_down}) {
-      total += bytes(*m);
-    }
+    for (const kernels::MatrixView* m : l.matrices()) total += static_cast<double>(m->bytes());
   }
   return total;
 }

@@ -153,6 +153,8 @@ struct MatrixView {
   const void* data = nullptr;
   size_t row_stride = 0;  // bytes
   WeightLayout layout = WeightLayout::kRows;
+
+  size_t bytes() const { return static_cast<size_t>(rows) * row_stride; }  // either layout
 };
 
 // Reusable scratch memory for activation conversion; grows, never shrinks.

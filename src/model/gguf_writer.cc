@@ -23,6 +23,7 @@ uint32_t gguf_file_type(tensor::DType type, bool q4_k_m_mix) {
     default: return 0;
   }
 }
+
 namespace {
 
 constexpr size_t kMaxTensorNameBytes = 63;  // llama.cpp's GGML_MAX_NAME - 1

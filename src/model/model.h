@@ -3,6 +3,7 @@
 // a batch of tokens of one sequence through it, filling that sequence's KV cache.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -44,6 +45,14 @@ struct LayerWeights {
   const float* ffn_norm = nullptr;             // [hidden]
   kernels::MatrixView ffn_gate, ffn_up;        // (intermediate, hidden)
   kernels::MatrixView ffn_down;                // (hidden, intermediate)
+
+  // The seven matrices, in the order a layer uses them.
+  std::array<kernels::MatrixView*, 7> matrices() {
+    return {&attn_q, &attn_k, &attn_v, &attn_output, &ffn_gate, &ffn_up, &ffn_down};
+  }
+  std::array<const kernels::MatrixView*, 7> matrices() const {
+    return {&attn_q, &attn_k, &attn_v, &attn_output, &ffn_gate, &ffn_up, &ffn_down};
+  }
 };
 
 struct ModelWeights {

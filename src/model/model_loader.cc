@@ -159,9 +159,7 @@ Result<std::unique_ptr<Model>> Model::from_file(GgufFile file) {
 Status Model::repack_to_panels() {
   std::vector<kernels::MatrixView*> matrices;
   for (LayerWeights& l : weights_.layers) {
-    for (kernels::MatrixView* m : {&l.attn_q, &l.attn_k, &l.attn_v, &l.attn_output, &l.ffn_gate, &l.ffn_up, &l.ffn_down}) {
-      matrices.push_back(m);
-    }
+    for (kernels::MatrixView* m : l.matrices()) matrices.push_back(m);
   }
   matrices.push_back(weights_.tied_output ? &weights_.token_embedding : &weights_.output);
   std::erase_if(matrices, [](const kernels::MatrixView* m) {
@@ -169,7 +167,7 @@ Status Model::repack_to_panels() {
   });
   // One buffer for all of them, so that most of it can be huge pages.
   size_t total = 0;
-  for (const kernels::MatrixView* m : matrices) total += static_cast<size_t>(m->rows) * m->row_stride;
+  for (const kernels::MatrixView* m : matrices) total += m->bytes();
   panel_weights_ = TRY(LargeBuffer::allocate(total));
   // In file order, a few MB at a time, releasing each part of the file once it
   // is copied, so that even the largest matrix (the output) is never held
@@ -181,7 +179,7 @@ Status Model::repack_to_panels() {
   std::byte* next = panel_weights_.data();
   std::span<const std::byte> previous;
   for (kernels::MatrixView* m : matrices) {
-    const size_t bytes = static_cast<size_t>(m->rows) * m->row_stride;
+    const size_t bytes = m->bytes();
     std::byte* panels = std::exchange(next, next + bytes);
     const int64_t chunk_rows = std::max<int64_t>(
         kernels::kPanelRows, (4 << 20) / static_cast<int64_t>(m->row_stride) / kernels::kPanelRows * kernels::kPanelRows);

@@ -38,7 +38,7 @@ TEST(ModelLoader, WeightsPointIntoTheMappedFileUnlessRepacked) {
   for (const LayerWeights& layer : w.layers) {
     for (const kernels::MatrixView* m : {&layer.attn_q, &layer.attn_k, &layer.attn_v, &layer.attn_output,
                                          &layer.ffn_gate, &layer.ffn_up, &layer.ffn_down, &w.token_embedding}) {
-      // Only weights rearranged into panels (AVX-512) live outside the file.
+      // Only weights rearranged into panels live outside the file.
       const bool panels = kernels::kernels().prefer_panels && kernels::has_panel_layout(m->type) && m->rows % 16 == 0;
       EXPECT_EQ(m->layout, panels ? kernels::WeightLayout::kPanels : kernels::WeightLayout::kRows);
       EXPECT_EQ(inside(m->data, file), !panels);
