@@ -1,5 +1,5 @@
 // libFuzzer target for the GGUF reader: any bytes must parse or fail with a
-// Status, never crash. A file that parses is walked completely (ASan checks every
+// Status whose message is well-formed UTF-8, never crash. A file that parses is walked completely (ASan checks every
 // view stays inside the input) and rewritten with GgufWriter; the rewrite must
 // parse back to the same metadata and tensors.
 #include <cstddef>
@@ -7,6 +7,7 @@
 #include <cstring>
 #include <span>
 
+#include "base/utf8.h"
 #include "model/gguf_file.h"
 #include "model/gguf_writer.h"
 
@@ -101,7 +102,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const std::byte> input = std::as_bytes(std::span(data, size));
   loom::Result<GgufFile> file = GgufFile::parse(input);
   if (!file.ok()) {
+    // Messages quote names from the file: they must stay well-formed UTF-8
+    // whatever the bytes (they reach terminals and JSON bodies).
     CHECK(!file.status().message().empty());
+    CHECK(loom::is_valid_utf8(file.status().message()));
     return 0;
   }
   volatile uint64_t sink = walk(*file, input);

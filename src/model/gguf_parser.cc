@@ -7,6 +7,7 @@
 #include <limits>
 #include <numeric>
 
+#include "base/utf8.h"
 #include "model/gguf_file.h"
 
 namespace loom::model {
@@ -22,15 +23,30 @@ constexpr uint64_t kMinTensorBytes = 8 + 1 + 4 + 4 + 8;  // name length, name, n
 // A key or tensor name shown in an error: printable, escaped, bounded.
 std::string printable(std::string_view text) {
   constexpr size_t kMaxShown = 80;
+  const auto escape = [](std::string& out, unsigned char c) {
+    char escaped[8];
+    std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
+    out += escaped;
+  };
   std::string out;
-  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+  for (size_t i = 0; i < text.size() && i < kMaxShown;) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'') {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
-      out += escaped;
+      escape(out, c);
+      ++i;
+      continue;
+    }
+    // Well-formed UTF-8 is shown as it is (names may be any language);
+    // the bytes of an ill-formed sequence are escaped one by one, so that a
+    // message never carries broken UTF-8 into a terminal or a JSON body.
+    char32_t code_point = 0;
+    const int length = decode_utf8_sequence(text, i, code_point);
+    if (length > 0) {
+      out.append(text.substr(i, static_cast<size_t>(length)));
+      i += static_cast<size_t>(length);
     } else {
-      out += static_cast<char>(c);
+      for (int k = 0; k < -length; ++k) escape(out, static_cast<unsigned char>(text[i + static_cast<size_t>(k)]));
+      i += static_cast<size_t>(-length);
     }
   }
   if (text.size() > kMaxShown) out += "...";

@@ -43,6 +43,8 @@ TEST(GgufBroken, Header) {
   EXPECT_THAT(parse_error(GgufBytes()), HasSubstr("0 bytes is too small for the 4-byte magic"));
   EXPECT_THAT(parse_error(GgufBytes().text("GGUX").u32(3).u64(0).u64(0)),
               HasSubstr("not a GGUF file: the magic is 'GGUX', expected 'GGUF'"));
+  EXPECT_THAT(parse_error(GgufBytes().text("\x89PNG").u32(3).u64(0).u64(0)),
+              HasSubstr("not a GGUF file: the magic is '\\x89PNG', expected 'GGUF'"));
   EXPECT_THAT(parse_error(GgufBytes().header(0, 0, 1)), HasSubstr("GGUF version 1 is not supported"));
   EXPECT_THAT(parse_error(GgufBytes().header(0, 0, 4)),
               HasSubstr("GGUF version 4 is not supported; supported versions: 2, 3"));
@@ -97,6 +99,15 @@ TEST(GgufBroken, BadAndDuplicateKeys) {
   EXPECT_THAT(parse_error(one_key("", kTypeUint32).u32(1)), HasSubstr("metadata key #0: the key is empty"));
   EXPECT_THAT(parse_error(one_key(std::string_view("abc\0d", 5), kTypeUint32).u32(1)),
               HasSubstr("'abc\\x00d': the key contains control byte 0 at position 3"));
+  // Names in any language are shown as they are; ill-formed UTF-8 byte by byte
+  // as escapes, so that no message carries broken UTF-8 (a lone lead byte, a
+  // stray continuation byte, a truncated sequence).
+  GgufBytes names;
+  names.header(0, 2).str("caf\xc3\xa9").u32(kTypeUint32).u32(1).str("caf\xc3\xa9").u32(kTypeUint32).u32(1);
+  EXPECT_THAT(parse_error(names), HasSubstr("'caf\xc3\xa9': duplicate key"));
+  names = GgufBytes();
+  names.header(0, 2).str("\xff\x80x\xe2\x82").u32(kTypeUint32).u32(1).str("\xff\x80x\xe2\x82").u32(kTypeUint32).u32(1);
+  EXPECT_THAT(parse_error(names), HasSubstr("'\\xff\\x80x\\xe2\\x82': duplicate key"));
   GgufBytes duplicate;
   duplicate.header(0, 3).str("a.b").u32(kTypeUint32).u32(1).str("c").u32(kTypeUint32).u32(1);
   duplicate.str("a.b").u32(kTypeString).str("x");
