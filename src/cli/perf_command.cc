@@ -70,6 +70,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 Status run_perf(const PerfOptions& options) {
+  if (options.prompt_tokens == 0 && options.gen_tokens == 0) {
+    return invalid_argument("nothing to measure: --prompt-tokens and --gen-tokens are both 0");
+  }
   TRY(apply_engine_options(options.engine));
   auto model = TRY(model::Model::load(options.model_path));
   const model::HParams& h = model->hparams();
@@ -83,9 +86,10 @@ Status run_perf(const PerfOptions& options) {
   for (int i = 0; i < options.prompt_tokens; ++i) prompt[i] = static_cast<int32_t>((i * 7919LL + 13) % h.vocab_size);
   std::vector<float> logits;
 
-  // Warm-up, as llama-bench: one token through the model (pages the weights in).
-  TRY(model->forward(pool, std::span<const int32_t>(prompt.data(), 1), 0, cache, model::LogitsFor::kLastToken,
-                     logits));
+  // Warm-up, as llama-bench: one token through the model (pages the weights
+  // in). Its own id: the prompt may be empty (decode alone).
+  const int32_t warm_up = 13 % static_cast<int32_t>(h.vocab_size);
+  TRY(model->forward(pool, std::span<const int32_t>(&warm_up, 1), 0, cache, model::LogitsFor::kLastToken, logits));
 
   std::vector<double> prefill, decode;
   for (int rep = 0; rep < options.repetitions; ++rep) {
