@@ -17,6 +17,7 @@
 #include "agent/loop.h"
 #include "agent/scripted_backend.h"
 #include "agent/transcript.h"
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "inprocess/bundled_model.h"
@@ -215,7 +216,7 @@ void add_agent_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--sandbox", options->sandbox, "read-only | workspace-write | full-access")->capture_default_str();
   command->add_option("--approval", options->approval, "never | on-request | untrusted")->capture_default_str();
   command->add_option("--max-parallel", options->max_parallel, "Tool calls run at once")->capture_default_str()->check(CLI::Range(1, 64));
-  command->add_option("--max-turns", options->max_turns, "Model calls per run")->capture_default_str()->check(CLI::PositiveNumber);
+  command->add_option("--max-turns", options->max_turns, "Model calls per run")->capture_default_str()->check(kPositive);
   command->add_option("--max-tokens", options->max_tokens, "Input + output tokens per session (0: no limit)")->capture_default_str();
   command->add_option("--max-cost", options->max_cost, "USD per session (0: no limit)")->capture_default_str();
   command->add_option("--max-seconds", options->max_seconds, "Wall time per run (0: no limit)")->capture_default_str();
@@ -236,7 +237,7 @@ void add_agent_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--top-p", options->top_p, "In-process: nucleus sampling")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   command->add_option("--seed", options->seed, "In-process: sampling seed")->capture_default_str();
   command->add_option("--max-output-tokens", options->max_output_tokens, "In-process: tokens per model call (0: up to the context)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(kNonNegative);
   command->add_flag("--no-stream", options->no_stream, "HTTP: ask for whole responses instead of server-sent events");
   add_engine_options(*command, options->engine);
   command->callback([options, command, &exit_code] {

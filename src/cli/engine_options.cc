@@ -4,19 +4,20 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/checks.h"
 #include "kernels/kernels.h"
 
 namespace loom::cli {
 
 void add_engine_options(CLI::App& command, EngineOptions& options) {
   command.add_option("--threads,-t", options.threads, "Compute threads (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   command.add_option("--isa", options.isa,
                      "Kernel instruction set: scalar, avx2 or avx512 (default: best this CPU runs; env LOOM_ISA)");
   command.add_option("--kv-type", options.kv_type, "KV cache element type: f16 or f32")
       ->capture_default_str();
   command.add_option("--ctx,-c", options.context, "Context length in tokens (default: what the command needs)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
 }
 
 Status apply_engine_options(const EngineOptions& options) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "model/model.h"
@@ -71,7 +72,7 @@ void add_eval_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("model", options->model_path, "GGUF model file")->required()->check(CLI::ExistingFile);
   command->add_option("--tokens", options->tokens, "Comma-separated token ids")->required()->delimiter(',');
   command->add_option("--top-k,-k", options->top_k, "Alternatives per position")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   add_engine_options(*command, options->engine);
   command->callback([options, &exit_code] {
     if (Status status = run_eval(*options); !status.ok()) exit_code.value = report_error(status);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "model/model.h"
@@ -142,11 +143,11 @@ void add_perf_command(CLI::App& app, ExitCode& exit_code) {
       "perf", "Measure prefill and decode speed on a model file, like llama-bench (medians of repetitions)");
   command->add_option("model", options->model_path, "GGUF model file")->required()->check(CLI::ExistingFile);
   command->add_option("--prompt-tokens,-p", options->prompt_tokens, "Prompt length for prefill")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(kNonNegative);
   command->add_option("--gen-tokens,-n", options->gen_tokens, "Single-token decode steps after the prompt")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(kNonNegative);
   command->add_option("--repetitions,-r", options->repetitions, "Timed repetitions")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   command->add_flag("--json", options->json, "Print one JSON line");
   add_engine_options(*command, options->engine);
   command->callback([options, &exit_code] {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "model/model.h"
@@ -178,15 +179,15 @@ void add_perf_engine_command(CLI::App& app, ExitCode& exit_code) {
                      "of a second turn served from the prefix cache vs cold");
   command->add_option("model", options->model_path, "GGUF model file")->required()->check(CLI::ExistingFile);
   command->add_option("--streams", options->streams, "Concurrent streams compared with one")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   command->add_option("--gen-tokens,-n", options->gen_tokens, "Tokens each stream generates")->capture_default_str()
       ->check(CLI::Range(2, 100000));
   command->add_option("--prompt-tokens,-p", options->prompt_tokens, "Prompt of each stream, and the new message of a turn")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(kPositive);
   command->add_option("--prefix-tokens", options->prefix_tokens, "History a second turn re-sends")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(kPositive);
   command->add_option("--repetitions,-r", options->repetitions, "Timed repetitions")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   command->add_option("--only", options->only, "Run only one of the two measurements")->check(CLI::IsMember({"decode", "prefix"}));
   command->add_option("--prefill-chunk", options->batching.prefill_chunk, "Prompt tokens per engine step")
       ->capture_default_str();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "model/model.h"
@@ -192,13 +193,13 @@ void add_run_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("prompt", options->prompt, "Prompt text (no chat template is applied unless --effort is given)")->required();
   CLI::Option* max_tokens = command->add_option("--max-tokens,-n", options->max_tokens,
                                                 "Tokens to generate (with --effort: default the budget + 1024)")
-                                ->capture_default_str()->check(CLI::NonNegativeNumber);
+                                ->capture_default_str()->check(kNonNegative);
   command->add_option("--temperature", options->temperature, "Sampling temperature; 0 is greedy")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(kNonNegative);
   command->add_option("--top-p", options->top_p, "Nucleus sampling mass")->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   command->add_option("--top-k", options->top_k, "Keep the K most likely tokens; 0 is off (raw prompts)")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   command->add_option("--seed", options->seed, "Random seed (same seed, same output)")->capture_default_str();
   command->add_flag("--no-bos", options->no_bos, "Do not add the model's BOS token (raw prompts)");
   command->add_option("--effort", options->effort,

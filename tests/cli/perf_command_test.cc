@@ -37,8 +37,29 @@ Outcome run_perf(std::vector<std::string> args) {
   return outcome;
 }
 
+// The message of the usage error the command line raises, or "" if none.
+std::string usage_error(std::vector<std::string> args) {
+  CLI::App app;
+  ExitCode exit_code;
+  add_perf_command(app, exit_code);
+  args.insert(args.begin(), {"loom", "perf"});
+  std::vector<const char*> argv;
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  std::string message;
+  ::testing::internal::CaptureStdout();  // a valid line runs the measurement
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& error) {
+    message = error.what();
+  }
+  ::testing::internal::GetCapturedStdout();
+  return message;
+}
+
+// One file per test: ctest runs the tests of this binary in parallel.
 std::string tiny_model() {
-  const std::string path = ::testing::TempDir() + "perf_command_tiny.gguf";
+  const std::string path = ::testing::TempDir() + "perf_command_" +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".gguf";
   EXPECT_TRUE(model::write_test_model(model::TestModelOptions{}, path).ok());
   return path;
 }
@@ -66,6 +87,17 @@ TEST(PerfCommand, NothingToMeasureIsAClearError) {
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_THAT(o.err, HasSubstr("nothing to measure: --prompt-tokens and --gen-tokens are both 0"));
   EXPECT_EQ(o.out, "");
+}
+
+// Counts below their least value say so plainly (CLI11's own checks print
+// the whole of DBL_MAX); text that is no number is left to the conversion.
+TEST(PerfCommand, CountsOutOfRangeReadWell) {
+  const std::string model = tiny_model();
+  EXPECT_EQ(usage_error({model, "-r", "0"}), "--repetitions: must be 1 or more, not 0");
+  EXPECT_EQ(usage_error({model, "-p", "-3"}), "--prompt-tokens: must be 0 or more, not -3");
+  EXPECT_EQ(usage_error({model, "-t", "-1"}), "--threads: must be 0 or more, not -1");
+  EXPECT_THAT(usage_error({model, "-n", "many"}), HasSubstr("--gen-tokens"));
+  EXPECT_EQ(usage_error({model, "-r", "2", "-p", "0", "-n", "1"}), "");
 }
 
 TEST(PerfCommand, ContextBeyondTheModelIsAClearError) {
