@@ -5,6 +5,7 @@
 // dimmed, then the answer, then one usage line.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -47,7 +48,9 @@ Status run_raw(const RunOptions& options) {
   const std::vector<int32_t> prompt = tokenizer->encode(options.prompt, !options.no_bos);
   if (prompt.empty()) return invalid_argument("the prompt is empty and the model adds no BOS token");
 
-  const int64_t needed = static_cast<int64_t>(prompt.size()) + options.max_tokens;
+  // The generator keeps room for one token past the prompt even when
+  // --max-tokens is 0 (the prompt alone: its prefill speed).
+  const int64_t needed = static_cast<int64_t>(prompt.size()) + std::max(options.max_tokens, 1);
   const int64_t context = options.engine.context > 0 ? options.engine.context
                                                       : std::min(needed, model->hparams().max_position_embeddings);
   ThreadPool pool(options.engine.threads);
@@ -126,6 +129,11 @@ class Printer {
 };
 
 Status run_with_effort(const RunOptions& options) {
+  // The serving path reads 0 as "up to the context"; a chat turn with no
+  // answer at all is not a request anyone means.
+  if (options.max_tokens_given && options.max_tokens == 0) {
+    return invalid_argument("--max-tokens 0 leaves no room for an answer; with --effort give 1 or more");
+  }
   TRY(apply_engine_options(options.engine));
   auto model = TRY(model::Model::load(options.model_path));
   auto tokenizer = TRY(text::Tokenizer::from_gguf(model->file()));
