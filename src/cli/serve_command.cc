@@ -156,7 +156,8 @@ void add_serve_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--tokenizer", options->tokenizer_path, "tokenizer.json (with tokenizer_config.json beside it) or a .gguf, for --replay")
       ->check(CLI::ExistingFile);
   command->add_option("--host", options->server.host, "Address to bind")->capture_default_str();
-  command->add_option("--port", options->server.port, "Port to bind (0: any free port)")->capture_default_str();
+  command->add_option("--port", options->server.port, "Port to bind (0: any free port)")->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   command->add_option("--model-name", options->model_name, "Model id listed by /v1/models");
   command->add_option("--family", options->family, "Output format family (default: detected from the chat template)");
   command->add_option("--api-keys,--api-key-file", options->api_key_file,

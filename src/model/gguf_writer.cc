@@ -271,8 +271,23 @@ Result<std::vector<std::byte>> GgufWriter::to_bytes() const {
   return out;
 }
 
+namespace {
+
+std::string temporary_of(const std::string& path) { return path + ".tmp"; }
+
+}  // namespace
+
+Status GgufWriter::check_writable(const std::string& path) {
+  const std::string temporary = temporary_of(path);
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(temporary.c_str(), "wb"));
+  if (!file) return invalid_argument("cannot create ", temporary, ": ", std::strerror(errno));
+  file.reset();
+  std::remove(temporary.c_str());
+  return Status::ok_status();
+}
+
 Status GgufWriter::write(const std::string& path) const {
-  const std::string temporary = path + ".tmp";
+  const std::string temporary = temporary_of(path);
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(temporary.c_str(), "wb"));
   if (!file) return invalid_argument("cannot create ", temporary, ": ", std::strerror(errno));
   Status status = emit([&](std::span<const std::byte> chunk) -> Status {

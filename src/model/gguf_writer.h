@@ -74,6 +74,9 @@ class GgufWriter {
   // Writes `path` through a temporary file renamed into place, so a failed write
   // never leaves a truncated model behind.
   Status write(const std::string& path) const;
+  // Fails as write() would when it cannot create the file (no such folder, no
+  // permission), for callers that spend minutes making tensors before it.
+  static Status check_writable(const std::string& path);
 
  private:
   struct Entry {

@@ -99,7 +99,12 @@ struct TypePlan {
 
 Result<TypePlan> plan_types(std::string_view name) {
   if (name == "q4_k_m" || name == "Q4_K_M") return TypePlan{DType::kQ4_K, true};
-  return TypePlan{TRY(tensor::parse_dtype(name)), false};
+  Result<DType> type = tensor::parse_dtype(name);
+  if (!type.ok()) {
+    return invalid_argument("unknown weight type '", name, "' (supported: ", tensor::supported_dtype_names(),
+                            ", and the mix q4_k_m)");
+  }
+  return TypePlan{*type, false};
 }
 
 std::vector<float> llama3_rope_factors(const TestModelShape& shape) {
@@ -215,6 +220,7 @@ Status write_test_model(const TestModelOptions& options, const std::string& path
   TestModelShape shape = TRY(find_test_shape(options.architecture, options.shape));
   if (options.vocab_size_override > 0) shape.vocab_size = options.vocab_size_override;
   const TypePlan plan = TRY(plan_types(options.type));
+  TRY(GgufWriter::check_writable(path));  // before minutes of random tensors
   const std::string& arch = options.architecture;
   GgufWriter writer;
   writer.set_string("general.architecture", arch);

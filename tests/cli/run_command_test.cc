@@ -1,5 +1,6 @@
 // `loom run` driven through its command line, in process, on a tiny
-// random-weight model: lengths at their edges, raw and with --effort.
+// random-weight model: lengths at their edges, raw and with --effort; and
+// `loom serve`'s checks of its options (they fail before it serves).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -46,6 +47,14 @@ TEST(RunCommand, ZeroTokensWithEffortIsAClearError) {
 TEST(RunCommand, NegativeTemperatureReadsWell) {
   EXPECT_EQ(run({tiny_model(), "hello", "--temperature", "-0.5"}).usage_error,
             "--temperature: must be 0 or more, not -0.5");
+}
+
+TEST(ServeCommand, PortOutsideTheTcpRangeIsAUsageError) {
+  const std::string model = tiny_model();
+  EXPECT_THAT(testing::run_command_line(add_serve_command, {"serve", model, "--port", "99999"}).usage_error,
+              HasSubstr("--port: Value 99999 not in range 0 to 65535"));
+  EXPECT_THAT(testing::run_command_line(add_serve_command, {"serve", model, "--port", "-1"}).usage_error,
+              HasSubstr("--port"));
 }
 
 }  // namespace

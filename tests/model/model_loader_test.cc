@@ -67,6 +67,23 @@ TEST(ModelLoader, TestModelsCarryLlamaCppsFileType) {
   }
 }
 
+// An 8B file takes minutes of random tensors: a path that cannot be written
+// and a type that does not exist fail before the first layer is made.
+TEST(ModelLoader, TestModelErrorsComeBeforeAnyLayerIsMade) {
+  int layers_made = 0;
+  TestModelOptions options;
+  options.on_layer = [&](int64_t, int64_t) { ++layers_made; };
+  const Status no_folder = write_test_model(options, temp_path("no-such-folder") + "/model.gguf");
+  EXPECT_EQ(no_folder.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_folder.message().find("cannot create"), std::string::npos) << no_folder.message();
+  options.type = "q3_k";
+  const Status unknown_type = write_test_model(options, temp_path("q3_k.gguf"));
+  EXPECT_NE(unknown_type.message().find("unknown weight type 'q3_k'"), std::string::npos) << unknown_type.message();
+  EXPECT_NE(unknown_type.message().find("q4_k_m"), std::string::npos) << unknown_type.message();
+  EXPECT_EQ(layers_made, 0);
+  EXPECT_FALSE(std::filesystem::exists(temp_path("q3_k.gguf")));
+}
+
 TEST(ModelLoader, UnsupportedArchitectureNamesItAndTheSupportedOnes) {
   GgufWriter writer;
   writer.set_string("general.architecture", "gemma3");
