@@ -1,6 +1,7 @@
 // `loom tokenize` and `loom detokenize`: text <-> token ids with a model's
 // tokenizer (a .gguf file, or a tokenizer.json with tokenizer_config.json
 // beside it). Ids are JSON arrays on stdout / stdin.
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/engine_options.h"
 #include "model/gguf_file.h"
 #include "text/tokenizer.h"
 
@@ -67,19 +69,19 @@ Status run_detokenize(const TokenizeOptions& options) {
   const nlohmann::json parsed = nlohmann::json::parse(read_stdin(), nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_array()) return invalid_argument("stdin is not a JSON array of ids");
   std::vector<int32_t> ids;
+  const int64_t vocab_size = tokenizer->vocab_size();
   for (const auto& id : parsed) {
     if (!id.is_number_integer()) return invalid_argument("stdin is not a JSON array of ids");
-    ids.push_back(id.get<int32_t>());
+    // Checked as 64 bits: get<int32_t> would wrap an id past 2^31 into range.
+    const int64_t value = id.is_number_unsigned() && id.get<uint64_t>() > INT64_MAX ? INT64_MAX : id.get<int64_t>();
+    if (value < 0 || value >= vocab_size) {
+      return out_of_range("token id ", id.dump(), " is outside the vocabulary (0..", vocab_size - 1, ")");
+    }
+    ids.push_back(static_cast<int32_t>(value));
   }
   const std::string text = tokenizer->decode(ids, options.skip_special);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return Status::ok_status();
-}
-
-// Exit code 1 with the error on stderr.
-int report_failure(const Status& status) {
-  std::fprintf(stderr, "loom: %s\n", status.to_string().c_str());
-  return 1;
 }
 
 }  // namespace
@@ -93,7 +95,7 @@ void add_tokenize_commands(CLI::App& app, ExitCode& exit_code) {
   tokenize->add_flag("--lines", options->lines, "One JSON array per input line");
   tokenize->add_flag("--add-special", options->add_special, "Add the model's BOS/EOS");
   tokenize->callback([options, &exit_code] {
-    if (Status status = run_tokenize(*options); !status.ok()) exit_code.value = report_failure(status);
+    if (Status status = run_tokenize(*options); !status.ok()) exit_code.value = report_error(status);
   });
 
   CLI::App* detokenize = app.add_subcommand("detokenize", "Print the text of a JSON array of token ids read from stdin");
@@ -102,7 +104,7 @@ void add_tokenize_commands(CLI::App& app, ExitCode& exit_code) {
       ->check(CLI::ExistingFile);
   detokenize->add_flag("--skip-special", options->skip_special, "Leave out special tokens");
   detokenize->callback([options, &exit_code] {
-    if (Status status = run_detokenize(*options); !status.ok()) exit_code.value = report_failure(status);
+    if (Status status = run_detokenize(*options); !status.ok()) exit_code.value = report_error(status);
   });
 }
 

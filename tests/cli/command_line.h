@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,11 @@ struct Outcome {
   std::string usage_error;  // empty when the line parsed
 };
 
-inline Outcome run_command_line(void (*add_command)(CLI::App&, ExitCode&), std::vector<std::string> args) {
+// stdin: what the command reads from std::cin.
+inline Outcome run_command_line(void (*add_command)(CLI::App&, ExitCode&), std::vector<std::string> args,
+                                const std::string& stdin_text = "") {
+  std::istringstream input(stdin_text);
+  std::streambuf* const saved_stdin = std::cin.rdbuf(input.rdbuf());
   CLI::App app;
   ExitCode exit_code;
   add_command(app, exit_code);
@@ -34,6 +40,7 @@ inline Outcome run_command_line(void (*add_command)(CLI::App&, ExitCode&), std::
   } catch (const CLI::ParseError& error) {
     outcome.usage_error = error.what();
   }
+  std::cin.rdbuf(saved_stdin);
   outcome.exit_code = exit_code.value;
   outcome.out = ::testing::internal::GetCapturedStdout();
   outcome.err = ::testing::internal::GetCapturedStderr();
