@@ -29,8 +29,17 @@ inline CLI::Validator at_least(double least, const std::string& least_text, cons
 
 }  // namespace checks_internal
 
-// kPositive is for counts (integers of 1 or more); kNonNegative for any number.
+// kPositive is for counts (integers of 1 or more); kNonNegative for any
+// number; kAboveZero for reals such as a learning rate.
 inline const CLI::Validator kPositive = checks_internal::at_least(1, "1", "POSITIVE");
 inline const CLI::Validator kNonNegative = checks_internal::at_least(0, "0", "NONNEGATIVE");
+inline const CLI::Validator kAboveZero(
+    [](std::string& input) -> std::string {
+      char* end = nullptr;
+      const double value = std::strtod(input.c_str(), &end);
+      if (end == input.c_str() || *end != '\0') return {};
+      return value > 0 ? std::string() : "must be more than 0, not " + input;
+    },
+    "POSITIVE", "POSITIVE");
 
 }  // namespace loom::cli

@@ -2,6 +2,7 @@
 // writes it as a GGUF file that `loom run`, `loom serve` and `loom agent` load.
 #include <memory>
 
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "train/training_run.h"
@@ -59,25 +60,28 @@ void add_train_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--epochs", run.epochs, "Passes over the training data (default 1 when --steps is not given)");
   command->add_option("--batch-tokens", run.settings.batch_tokens,
                       "Input tokens per step, at most (whole conversations are packed; >= --context)")
-      ->capture_default_str();
-  command->add_option("--lr", optimizer.learning_rate, "Peak learning rate")->capture_default_str();
-  command->add_option("--warmup", optimizer.warmup_steps, "Linear warmup steps")->capture_default_str();
+      ->capture_default_str()->check(kPositive);
+  command->add_option("--lr", optimizer.learning_rate, "Peak learning rate")->capture_default_str()
+      ->check(kAboveZero);
+  command->add_option("--warmup", optimizer.warmup_steps, "Linear warmup steps")->capture_default_str()
+      ->check(kNonNegative);
   command->add_option("--min-lr-ratio", optimizer.min_lr_ratio, "The cosine decays to lr * this")
-      ->capture_default_str();
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   command->add_option("--weight-decay", optimizer.weight_decay, "AdamW decoupled weight decay (matrices)")
-      ->capture_default_str();
-  command->add_option("--clip", optimizer.clip_norm, "Global gradient-norm clip (0: off)")->capture_default_str();
+      ->capture_default_str()->check(kNonNegative);
+  command->add_option("--clip", optimizer.clip_norm, "Global gradient-norm clip (0: off)")->capture_default_str()
+      ->check(kNonNegative);
   command->add_option("--seed", run.settings.seed, "Seed of the initial weights and the data order")
       ->capture_default_str();
-  command->add_option("--threads", run.threads, "Compute threads (default: one per core)");
+  command->add_option("--threads", run.threads, "Compute threads (default: one per core)")->check(kNonNegative);
   command->add_option("--isa", options->isa, "Instruction set: scalar, avx2 or avx512 (default: the best)");
   command->add_option("--checkpoint", run.checkpoint_dir, "Directory for checkpoints (written at the end too)");
   command->add_option("--checkpoint-every", run.checkpoint_every, "Steps between checkpoints")
-      ->capture_default_str();
+      ->capture_default_str()->check(kNonNegative);
   command->add_option("--resume", run.resume_dir, "Continue from the checkpoint in this directory")
       ->check(CLI::ExistingDirectory);
   command->add_option("--eval-every", run.eval_every, "Steps between held-out evaluations (always at the end)")
-      ->capture_default_str();
+      ->capture_default_str()->check(kNonNegative);
   command->callback([options, &exit_code] {
     if (Status status = run_train(*options); !status.ok()) exit_code.value = report_error(status);
   });
