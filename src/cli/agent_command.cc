@@ -20,6 +20,7 @@
 #include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
+#include "curriculum/conversation.h"
 #include "inprocess/bundled_model.h"
 #include "inprocess/local_backend.h"
 #include "inprocess/local_model.h"
@@ -86,7 +87,15 @@ class TerminalApprover : public agent::Approver {
 struct Backend {
   std::unique_ptr<inprocess::LocalModel> local_model;
   std::unique_ptr<agent::ModelBackend> backend;
+  bool bundled = false;  // the model is the bundled one
 };
+
+// Whether `path` is the bundled model's file (named, or found by default).
+bool is_bundled_model(const fs::path& path) {
+  const std::optional<fs::path> bundled = inprocess::find_bundled_model();
+  std::error_code error;
+  return bundled && fs::equivalent(path, *bundled, error);
+}
 
 Result<Backend> make_local_backend(const AgentOptions& options, const fs::path& model_path) {
   TRY(apply_engine_options(options.engine));
@@ -120,9 +129,15 @@ Result<Backend> make_backend(const AgentOptions& options) {
     if (!fs::is_regular_file(options.model))
       return invalid_argument("--model ", options.model, " is not a file: without --base-url, --model names a GGUF "
                               "file to run in-process (with --base-url, the model's name at the endpoint)");
-    return make_local_backend(options, options.model);
+    Backend made = TRY(make_local_backend(options, options.model));
+    made.bundled = is_bundled_model(options.model);
+    return made;
   }
-  if (std::optional<fs::path> bundled = inprocess::find_bundled_model()) return make_local_backend(options, *bundled);
+  if (std::optional<fs::path> bundled = inprocess::find_bundled_model()) {
+    Backend made = TRY(make_local_backend(options, *bundled));
+    made.bundled = true;
+    return made;
+  }
   return invalid_argument("choose a model: --model FILE.gguf (in-process), --base-url URL --model NAME "
                           "(OpenAI-compatible endpoint) or --script FILE; no bundled model (models/",
                           inprocess::kBundledModelFile, ") was found");
@@ -134,6 +149,12 @@ Result<std::string> read_text_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ",") + name;
+  return text;
 }
 
 Status run_agent(const AgentOptions& options) {
@@ -156,10 +177,17 @@ Status run_agent(const AgentOptions& options) {
   agent::Workspace workspace = TRY(agent::Workspace::open(directory, mode));
   TerminalApprover approver;
   agent::ToolContext context(std::move(workspace), approval, ::isatty(STDIN_FILENO) ? &approver : nullptr);
-  const agent::ToolRegistry registry = TRY(agent::make_tool_registry(
-      options.tools.empty() ? agent::default_tool_names() : TRY(agent::parse_tool_list(options.tools))));
+  const std::vector<std::string> chosen_tools = options.tools.empty() ? std::vector<std::string>{}
+                                                                      : TRY(agent::parse_tool_list(options.tools));
   const std::string system_prompt = options.system_prompt_file.empty() ? "" : TRY(read_text_file(options.system_prompt_file));
   Backend made = TRY(make_backend(options));
+  // The bundled model knows the tools its curriculum teaches and no others,
+  // and the default seven's schemas alone nearly fill its 2048-token window:
+  // it gets its own two unless --tools says otherwise.
+  const agent::ToolRegistry registry = TRY(agent::make_tool_registry(
+      !chosen_tools.empty() ? chosen_tools
+      : made.bundled        ? curriculum::curriculum_tool_names()
+                            : agent::default_tool_names()));
   agent::ModelBackend* backend = made.backend.get();
   // In-process, the window to compact for is the model's, unless given.
   int64_t context_tokens = options.context_tokens;
@@ -181,8 +209,9 @@ Status run_agent(const AgentOptions& options) {
       .system_prompt = system_prompt};
   agent::ConsoleObserver observer(stderr);
   agent::AgentLoop loop(*backend, registry, context, loop_options, &transcript, &observer);
-  std::fprintf(stderr, "session %s in %s (%s, %s)\n", session_id.c_str(), context.workspace().root().c_str(),
-               options.sandbox.c_str(), backend->describe().c_str());
+  std::fprintf(stderr, "session %s in %s (%s, %s; tools %s)\n", session_id.c_str(),
+               context.workspace().root().c_str(), options.sandbox.c_str(), backend->describe().c_str(),
+               join_names(registry.names()).c_str());
   agent::LoopResult result = record ? TRY(loop.resume(*record, options.task)) : TRY(loop.run(options.task, session_id));
   observer.print_summary(result, transcript_path.string());
   if (!result.answer.empty()) std::printf("%s\n", result.answer.c_str());
@@ -190,12 +219,6 @@ Status run_agent(const AgentOptions& options) {
     return resource_exhausted("the session stopped before an answer: ", agent::stop_reason_name(result.reason),
                               "; continue it with --resume ", session_id);
   return {};
-}
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ",") + name;
-  return text;
 }
 
 }  // namespace
@@ -229,7 +252,8 @@ void add_agent_command(CLI::App& app, ExitCode& exit_code) {
       ->expected(0, 1);
   command->add_option("--tools", options->tools,
                       "Tools offered, comma-separated (default: " + join_names(agent::default_tool_names()) +
-                          "; also: calculator)");
+                          "; for the bundled model, the " + join_names(curriculum::curriculum_tool_names()) +
+                          " it was trained with; also: calculator)");
   command->add_option("--system-prompt", options->system_prompt_file, "File whose text replaces the system prompt")
       ->check(CLI::ExistingFile);
   command->add_option("--temperature", options->temperature, "In-process: sampling temperature (0: greedy)")

@@ -6,7 +6,8 @@
 // right: `loom eval-agent` measures 82.5% on 200 tasks (docs/bundled-model.md);
 // the floor here (two thirds) catches a broken path, where the answers drop
 // to a few percent, without depending on which few tasks a model misses.
-// Seconds each; skipped when the model file is absent.
+// Also `loom agent` with no options at all, as a user first runs it. Seconds
+// each; skipped when the model file is absent.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "inprocess/local_backend.h"
 #include "inprocess/local_model.h"
 #include "support/loom_serve.h"
+#include "support/oracle.h"
 
 namespace loom::curriculum {
 namespace {
@@ -102,6 +104,25 @@ TEST_F(BundledModelTest, AgentOverHttpAgainstLoomServeWithoutAModel) {
   }
   EXPECT_GE(correct, 2);
   EXPECT_EQ(server.stop(), 0);
+}
+
+// `loom agent "task"` as a user first types it: no --model, no --tools. The
+// bundled model is found, and offered the two tools it was trained with (the
+// default seven's schemas alone nearly fill its 2048-token window).
+TEST_F(BundledModelTest, AgentCommandWithNoOptionsUsesTheBundledModelAndItsTools) {
+  std::filesystem::create_directories(dir_ / "work");
+  std::FILE* notes = std::fopen((dir_ / "work" / "notes.txt").c_str(), "w");
+  ASSERT_NE(notes, nullptr);
+  std::fputs("the river was calm\nwe walk to the market\nseven old candles\n", notes);
+  std::fclose(notes);
+  const auto run = testing::run_command("cd '" + (dir_ / "work").string() + "' && '" + LOOM_BINARY +
+                                        "' agent --approval never --transcript '" + (dir_ / "t.jsonl").string() +
+                                        "' 'How many lines are in notes.txt? What is 37 * 12?' 2>&1");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("in-process loom-agent"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("tools shell,calculator)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("444"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("context_length_exceeded"), std::string::npos) << run.out;
 }
 
 }  // namespace
