@@ -8,7 +8,8 @@
 //  - Q4_K: per 32-element sub-block, eight pair sums of nibbles (at most
 //    8 * 2 * 15 * 127 = 30480) add up in 16 bits, then one vpmaddwd by the
 //    scale; the mins take sum_j min_j * (bsums[2j] + bsums[2j+1]), one
-//    vpmaddwd per sub-block against the activation's two 16-element sums;
+//    vpmaddwd per two sub-blocks against the activation's sub-block sums
+//    (packed to 16-bit pairs), the mins unpacked once for all tokens;
 //  - Q6_K: quants are used unsigned (0..63), two pair sums at a time (at most
 //    2 * 2 * 63 * 127 = 32004), and the -32 offset comes back through
 //    sum_g scale_g * bsums[g].
@@ -60,6 +61,12 @@ alignas(32) constexpr uint8_t kRepeat[4][32] = {
     {LOOM_LANES(1, 1, 1, 1), LOOM_LANES(1, 1, 1, 1)},
     {LOOM_LANES(2, 2, 2, 2), LOOM_LANES(2, 2, 2, 2)},
     {LOOM_LANES(3, 3, 3, 3), LOOM_LANES(3, 3, 3, 3)},
+};
+// Bytes i and i + 1 of each lane zero-extended into its two 16-bit halves:
+// two sub-blocks' Q4_K mins, for one vpmaddwd with two sub-blocks' sums.
+alignas(32) constexpr uint8_t kTwoMins[2][32] = {
+    {LOOM_LANES(0, 0x80, 1, 0x80), LOOM_LANES(0, 0x80, 1, 0x80)},
+    {LOOM_LANES(2, 0x80, 3, 0x80), LOOM_LANES(2, 0x80, 3, 0x80)},
 };
 alignas(32) constexpr uint8_t kPair[2][32] = {
     {LOOM_LANES(0, 0, 1, 1), LOOM_LANES(0, 0, 1, 1)},
@@ -159,6 +166,39 @@ inline void q4_K_sums(const std::byte* base, size_t offset, const BlockQ8_K* con
   }
 }
 
+// sum_j min_j * (bsums[2j] + bsums[2j + 1]) of kHalves halves times kTokens
+// tokens, two sub-blocks per vpmaddwd: the rows' mins of sub-blocks (2k,
+// 2k + 1) as 16-bit pairs, against each token's sub-block sums (|.| <= 4096)
+// packed to 16-bit pairs, at words 0, 1, 4, 5, and broadcast once for all
+// halves. Integers: exact in any order.
+template <int kHalves, int kTokens>
+inline void q4_K_min_sums(const std::byte* base, size_t offset, const BlockQ8_K* const* activations, int64_t block,
+                          __m256i (&min_sums)[kHalves][kTokens]) {
+  __m256i two_mins[kHalves][4];
+#pragma GCC unroll 2
+  for (int h = 0; h < kHalves; ++h) {
+    const SixBit mins = q4_K_six_bit(base, offset + 32 * h, false);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) two_mins[h][k] = shuffle(k < 2 ? mins.low : mins.high, kTwoMins[k % 2]);
+  }
+#pragma GCC unroll 4
+  for (int t = 0; t < kTokens; ++t) {
+    const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(activations[t][block].bsums));
+    const __m256i sub_sums = _mm256_madd_epi16(bsums, _mm256_set1_epi16(1));
+    const __m256i pairs = _mm256_packs_epi32(sub_sums, sub_sums);
+#pragma GCC unroll 2
+    for (int h = 0; h < kHalves; ++h) min_sums[h][t] = _mm256_setzero_si256();
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      const __m256i two_sums = _mm256_permutevar8x32_epi32(pairs, _mm256_set1_epi32(k % 2 + 4 * (k / 2)));
+#pragma GCC unroll 2
+      for (int h = 0; h < kHalves; ++h) {
+        min_sums[h][t] = _mm256_add_epi32(min_sums[h][t], _mm256_madd_epi16(two_mins[h][k], two_sums));
+      }
+    }
+  }
+}
+
 template <int kHalves, int kTokens>
 inline void q6_K_sums(const std::byte* base, size_t offset, const BlockQ8_K* const* activations, int64_t block,
                       const std::byte* ahead, __m256i (&scaled)[kHalves][kTokens]) {
@@ -228,9 +268,10 @@ void k_quant_tile_fixed(const PanelTile& tile, int first_half, int halves, int64
       const Half first = half_of(tile, group);
       const std::byte* base = first.panel + block * kBytes;
       const std::byte* ahead = kTokens == 1 && first.offset == 0 ? base + kBytes : nullptr;
-      __m256i scaled[kHalves][kTokens];
+      __m256i scaled[kHalves][kTokens], min_sums[kHalves][kTokens];
       if constexpr (kFormat == KFormat::kQ4_K) {
         q4_K_sums<kHalves, kTokens>(base, first.offset, activations, block, ahead, scaled);
+        q4_K_min_sums<kHalves, kTokens>(base, first.offset, activations, block, min_sums);
       } else {
         q6_K_sums<kHalves, kTokens>(base, first.offset, activations, block, ahead, scaled);
       }
@@ -246,17 +287,10 @@ void k_quant_tile_fixed(const PanelTile& tile, int first_half, int halves, int64
           __m256 acc = block == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y);
           if constexpr (kFormat == KFormat::kQ4_K) {
             acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(scaled[h][t])));
-            const SixBit mins = q4_K_six_bit(base, offset, false);
-            __m256i min_sum = _mm256_setzero_si256();
-#pragma GCC unroll 8
-            for (int j = 0; j < 8; ++j) {
-              const __m256i min = shuffle(j < 4 ? mins.low : mins.high, kSpread[j % 4]);
-              min_sum = _mm256_add_epi32(min_sum, _mm256_madd_epi16(min, broadcast4(a.bsums + 2 * j)));
-            }
             const __m256 d_mins =
                 _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + 32 + offset / 2)));
-            acc = _mm256_sub_ps(acc,
-                                _mm256_mul_ps(_mm256_mul_ps(d_mins, _mm256_set1_ps(a.d)), _mm256_cvtepi32_ps(min_sum)));
+            acc = _mm256_sub_ps(acc, _mm256_mul_ps(_mm256_mul_ps(d_mins, _mm256_set1_ps(a.d)),
+                                                   _mm256_cvtepi32_ps(min_sums[h][t])));
           } else {
             __m256i correction = _mm256_setzero_si256();
 #pragma GCC unroll 8
