@@ -240,13 +240,20 @@ void add_agent_command(CLI::App& app, ExitCode& exit_code) {
   command->add_option("--approval", options->approval, "never | on-request | untrusted")->capture_default_str();
   command->add_option("--max-parallel", options->max_parallel, "Tool calls run at once")->capture_default_str()->check(CLI::Range(1, 64));
   command->add_option("--max-turns", options->max_turns, "Model calls per run")->capture_default_str()->check(kPositive);
-  command->add_option("--max-tokens", options->max_tokens, "Input + output tokens per session (0: no limit)")->capture_default_str();
-  command->add_option("--max-cost", options->max_cost, "USD per session (0: no limit)")->capture_default_str();
-  command->add_option("--max-seconds", options->max_seconds, "Wall time per run (0: no limit)")->capture_default_str();
-  command->add_option("--context-tokens", options->context_tokens, "Context window; compaction starts at 75% (0: never)")->capture_default_str();
-  command->add_option("--price-input", options->price_input, "USD per million input tokens")->capture_default_str();
-  command->add_option("--price-cached", options->price_cached, "USD per million cached input tokens")->capture_default_str();
-  command->add_option("--price-output", options->price_output, "USD per million output tokens")->capture_default_str();
+  command->add_option("--max-tokens", options->max_tokens, "Input + output tokens per session (0: no limit)")->capture_default_str()
+      ->check(kNonNegative);
+  command->add_option("--max-cost", options->max_cost, "USD per session (0: no limit)")->capture_default_str()
+      ->check(kNonNegative);
+  command->add_option("--max-seconds", options->max_seconds, "Wall time per run (0: no limit)")->capture_default_str()
+      ->check(kNonNegative);
+  command->add_option("--context-tokens", options->context_tokens, "Context window; compaction starts at 75% (0: never)")->capture_default_str()
+      ->check(kNonNegative);
+  command->add_option("--price-input", options->price_input, "USD per million input tokens")->capture_default_str()
+      ->check(kNonNegative);
+  command->add_option("--price-cached", options->price_cached, "USD per million cached input tokens")->capture_default_str()
+      ->check(kNonNegative);
+  command->add_option("--price-output", options->price_output, "USD per million output tokens")->capture_default_str()
+      ->check(kNonNegative);
   command->add_option("--transcript", options->transcript, "Transcript path (default: ~/.loom/sessions/ID.jsonl)");
   command->add_option("--resume", options->resume, "Continue a session: ID, transcript path, or empty for the latest")
       ->expected(0, 1);

@@ -3,6 +3,7 @@
 // validly and in parallel, and how long it thought per effort.
 #include <cstdio>
 
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "curriculum/evaluation.h"
@@ -47,11 +48,13 @@ void add_eval_agent_command(CLI::App& app, ExitCode& exit_code) {
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("--tasks", options->evaluation.tasks, "Number of tasks (efforts none, low, high in turn)")
-      ->capture_default_str();
+      ->capture_default_str()->check(kPositive);
   command->add_option("--seed", options->evaluation.seed, "Task seed; differ from the training corpus seeds")
       ->capture_default_str();
-  command->add_option("--threads", options->evaluation.threads, "Compute threads (0: one per core)")->capture_default_str();
-  command->add_option("--max-turns", options->evaluation.max_turns, "Model calls per task")->capture_default_str();
+  command->add_option("--threads", options->evaluation.threads, "Compute threads (0: one per core)")->capture_default_str()
+      ->check(kNonNegative);
+  command->add_option("--max-turns", options->evaluation.max_turns, "Model calls per task")->capture_default_str()
+      ->check(kPositive);
   command->add_option("--work-dir", options->work_dir, "Where task workspaces are written (default: a temp dir, removed)");
   command->add_flag("--json", options->json, "Print the report as JSON");
   command->add_flag("--verbose,-v", options->verbose, "Print each task and its answer");

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <numeric>
 
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "cli/engine_options.h"
 #include "curriculum/corpus.h"
@@ -38,7 +39,8 @@ void add_make_corpus_command(CLI::App& app, ExitCode& exit_code) {
   auto options = std::make_shared<MakeCorpusOptions>();
   CLI::App* command = app.add_subcommand(
       "make-corpus", "Write generated agent tasks (workspace files, arithmetic; shell and calculator calls) as training JSONL");
-  command->add_option("--tasks", options->corpus.tasks, "Number of conversations")->capture_default_str();
+  command->add_option("--tasks", options->corpus.tasks, "Number of conversations")->capture_default_str()
+      ->check(kPositive);
   command->add_option("--seed", options->corpus.seed, "Random seed (use different seeds for training, validation, evaluation)")
       ->capture_default_str();
   command->add_flag("--short-prompts", options->corpus.short_prompts,

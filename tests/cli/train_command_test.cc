@@ -1,6 +1,6 @@
 // `loom train`'s checks of its optimizer options: values that would train
 // backwards or never (a negative learning rate, a ratio past 1) are usage
-// errors before any data is read.
+// errors before any data is read; and the other commands' budgets.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -30,6 +30,22 @@ TEST(TrainCommand, OptimizerOptionsOutOfRangeAreUsageErrors) {
   EXPECT_EQ(usage_error({"--clip", "-1"}), "--clip: must be 0 or more, not -1");
   EXPECT_EQ(usage_error({"--batch-tokens", "0"}), "--batch-tokens: must be 1 or more, not 0");
   EXPECT_THAT(usage_error({"--min-lr-ratio", "2"}), HasSubstr("--min-lr-ratio"));
+}
+
+// The corpus, evaluation and agent commands' counts and budgets likewise.
+TEST(CountChecks, CorpusEvaluationAndAgentBudgets) {
+  const std::string out = ::testing::TempDir() + "never_written.jsonl";
+  EXPECT_EQ(testing::run_command_line(add_make_corpus_command, {"make-corpus", "--tasks", "-1", "--out", out})
+                .usage_error,
+            "--tasks: must be 1 or more, not -1");
+  const std::string model = testing::tiny_model();
+  EXPECT_EQ(testing::run_command_line(add_eval_agent_command, {"eval-agent", "--model", model, "--max-turns", "0"})
+                .usage_error,
+            "--max-turns: must be 1 or more, not 0");
+  for (const char* option : {"--max-tokens", "--max-cost", "--max-seconds", "--context-tokens", "--price-output"}) {
+    EXPECT_EQ(testing::run_command_line(add_agent_command, {"agent", option, "-1", "task"}).usage_error,
+              std::string(option) + ": must be 0 or more, not -1");
+  }
 }
 
 }  // namespace
