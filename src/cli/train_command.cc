@@ -56,8 +56,9 @@ void add_train_command(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   group->add_option("--rope-theta", shape.rope_theta, "RoPE base frequency")->capture_default_str();
   group->add_flag("--untied", options->untied, "Separate output matrix instead of the tied token embedding");
-  command->add_option("--steps", run.steps, "Optimizer steps (default: --epochs)");
-  command->add_option("--epochs", run.epochs, "Passes over the training data (default 1 when --steps is not given)");
+  command->add_option("--steps", run.steps, "Optimizer steps (default: --epochs)")->check(kPositive);
+  command->add_option("--epochs", run.epochs, "Passes over the training data (default 1 when --steps is not given)")
+      ->check(kPositive);
   command->add_option("--batch-tokens", run.settings.batch_tokens,
                       "Input tokens per step, at most (whole conversations are packed; >= --context)")
       ->capture_default_str()->check(kPositive);

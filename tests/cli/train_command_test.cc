@@ -30,6 +30,9 @@ TEST(TrainCommand, OptimizerOptionsOutOfRangeAreUsageErrors) {
   EXPECT_EQ(usage_error({"--clip", "-1"}), "--clip: must be 0 or more, not -1");
   EXPECT_EQ(usage_error({"--batch-tokens", "0"}), "--batch-tokens: must be 1 or more, not 0");
   EXPECT_THAT(usage_error({"--min-lr-ratio", "2"}), HasSubstr("--min-lr-ratio"));
+  // 0 steps used to mean "not given" and trained one epoch.
+  EXPECT_EQ(usage_error({"--steps", "0"}), "--steps: must be 1 or more, not 0");
+  EXPECT_EQ(usage_error({"--epochs", "-1"}), "--epochs: must be 1 or more, not -1");
 }
 
 // The corpus, evaluation and agent commands' counts and budgets likewise.
