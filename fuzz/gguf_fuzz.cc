@@ -1,7 +1,8 @@
 // libFuzzer target for the GGUF reader: any bytes must parse or fail with a
-// Status whose message is well-formed UTF-8, never crash. A file that parses is walked completely (ASan checks every
-// view stays inside the input) and rewritten with GgufWriter; the rewrite must
-// parse back to the same metadata and tensors.
+// Status whose message is well-formed UTF-8, never crash. A file that parses
+// is walked completely (ASan checks every view stays inside the input) and
+// rewritten with GgufWriter; the rewrite must parse back to the same metadata
+// and tensors.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

@@ -14,15 +14,17 @@ namespace loom::cli {
 
 namespace checks_internal {
 
-// A validator that rejects numbers below `least` (text that is no number at
-// all is left to the option's type conversion, which names it).
-inline CLI::Validator at_least(double least, const std::string& least_text, const std::string& name) {
+// A validator that lets through numbers for which `accepts` holds and says
+// "must be <requirement>, not <input>" for the others (text that is no
+// number at all is left to the option's type conversion, which names it).
+template <typename Accepts>
+CLI::Validator number_check(Accepts accepts, const std::string& requirement, const std::string& name) {
   return CLI::Validator(
-      [least, least_text](std::string& input) -> std::string {
+      [accepts, requirement](std::string& input) -> std::string {
         char* end = nullptr;
         const double value = std::strtod(input.c_str(), &end);
-        if (end == input.c_str() || *end != '\0') return {};
-        return value < least ? "must be " + least_text + " or more, not " + input : std::string();
+        if (end == input.c_str() || *end != '\0' || accepts(value)) return {};
+        return "must be " + requirement + ", not " + input;
       },
       name, name);
 }
@@ -31,15 +33,11 @@ inline CLI::Validator at_least(double least, const std::string& least_text, cons
 
 // kPositive is for counts (integers of 1 or more); kNonNegative for any
 // number; kAboveZero for reals such as a learning rate.
-inline const CLI::Validator kPositive = checks_internal::at_least(1, "1", "POSITIVE");
-inline const CLI::Validator kNonNegative = checks_internal::at_least(0, "0", "NONNEGATIVE");
-inline const CLI::Validator kAboveZero(
-    [](std::string& input) -> std::string {
-      char* end = nullptr;
-      const double value = std::strtod(input.c_str(), &end);
-      if (end == input.c_str() || *end != '\0') return {};
-      return value > 0 ? std::string() : "must be more than 0, not " + input;
-    },
-    "POSITIVE", "POSITIVE");
+inline const CLI::Validator kPositive =
+    checks_internal::number_check([](double v) { return v >= 1; }, "1 or more", "POSITIVE");
+inline const CLI::Validator kNonNegative =
+    checks_internal::number_check([](double v) { return v >= 0; }, "0 or more", "NONNEGATIVE");
+inline const CLI::Validator kAboveZero =
+    checks_internal::number_check([](double v) { return v > 0; }, "more than 0", "POSITIVE");
 
 }  // namespace loom::cli

@@ -1,7 +1,6 @@
 // `loom tokenize` and `loom detokenize`: text <-> token ids with a model's
 // tokenizer (a .gguf file, or a tokenizer.json with tokenizer_config.json
 // beside it). Ids are JSON arrays on stdout / stdin.
-#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -72,12 +71,11 @@ Status run_detokenize(const TokenizeOptions& options) {
   const int64_t vocab_size = tokenizer->vocab_size();
   for (const auto& id : parsed) {
     if (!id.is_number_integer()) return invalid_argument("stdin is not a JSON array of ids");
-    // Checked as 64 bits: get<int32_t> would wrap an id past 2^31 into range.
-    const int64_t value = id.is_number_unsigned() && id.get<uint64_t>() > INT64_MAX ? INT64_MAX : id.get<int64_t>();
-    if (value < 0 || value >= vocab_size) {
-      return out_of_range("token id ", id.dump(), " is outside the vocabulary (0..", vocab_size - 1, ")");
-    }
-    ids.push_back(static_cast<int32_t>(value));
+    // Checked in JSON's own width: get<int32_t> would wrap an id past 2^31
+    // into range. Non-negative integers parse as unsigned, negative ones not.
+    const bool in_range = id.is_number_unsigned() && id.get<uint64_t>() < static_cast<uint64_t>(vocab_size);
+    if (!in_range) return out_of_range("token id ", id.dump(), " is outside the vocabulary (0..", vocab_size - 1, ")");
+    ids.push_back(static_cast<int32_t>(id.get<uint64_t>()));
   }
   const std::string text = tokenizer->decode(ids, options.skip_special);
   std::fwrite(text.data(), 1, text.size(), stdout);

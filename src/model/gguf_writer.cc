@@ -273,23 +273,29 @@ Result<std::vector<std::byte>> GgufWriter::to_bytes() const {
 
 namespace {
 
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+// The temporary file write() fills before renaming it to `path`.
 std::string temporary_of(const std::string& path) { return path + ".tmp"; }
+
+Result<File> create(const std::string& temporary) {
+  File file(std::fopen(temporary.c_str(), "wb"));
+  if (!file) return invalid_argument("cannot create ", temporary, ": ", std::strerror(errno));
+  return file;
+}
 
 }  // namespace
 
 Status GgufWriter::check_writable(const std::string& path) {
   const std::string temporary = temporary_of(path);
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(temporary.c_str(), "wb"));
-  if (!file) return invalid_argument("cannot create ", temporary, ": ", std::strerror(errno));
-  file.reset();
+  TRY(create(temporary));
   std::remove(temporary.c_str());
   return Status::ok_status();
 }
 
 Status GgufWriter::write(const std::string& path) const {
   const std::string temporary = temporary_of(path);
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(temporary.c_str(), "wb"));
-  if (!file) return invalid_argument("cannot create ", temporary, ": ", std::strerror(errno));
+  File file = TRY(create(temporary));
   Status status = emit([&](std::span<const std::byte> chunk) -> Status {
     if (chunk.empty() || std::fwrite(chunk.data(), 1, chunk.size(), file.get()) == chunk.size()) {
       return Status::ok_status();
